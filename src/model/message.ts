@@ -1,0 +1,47 @@
+import type { Conversation, Direction } from './stream.js';
+
+export type AttributeValue = string | number | boolean | string[];
+export type Attributes = Record<string, AttributeValue>;
+
+/** W3C trace context carried by a request (`traceparent` / `tracestate`). */
+export interface TraceContext {
+  traceId: string;
+  spanId: string;
+  flags: number;
+  traceState?: string;
+}
+
+/** One decoded L7 message (a request or a response), before matching. */
+export interface L7Message {
+  protocol: string;
+  conv: Conversation;
+  dir: Direction;
+  type: 'request' | 'response';
+  /** Packet time of the first byte of the message. */
+  start: number;
+  /** Packet time of the last byte of the message. */
+  end: number;
+  /** Bytes on the wire for the whole message (headers and body). */
+  size: number;
+  /** For by-id matchers (DNS id, HTTP/2 stream id, …). */
+  id?: number | string;
+  /** Protocol attributes under OpenTelemetry semantic-convention names. */
+  attributes: Attributes;
+  /** Set on responses (or requests with no response by design) that are errors. */
+  error?: boolean;
+  /** Request that gets no response by design: emitted as a roundtrip with no response. */
+  noReply?: boolean;
+  /** Extra non-attribute details for the record's request/response objects (headers, body). */
+  details?: Record<string, unknown>;
+  trace?: TraceContext;
+}
+
+
+/**
+ * What decodeL7 emits to the matcher: messages, conversation ends (pending requests on a
+ * closed conversation are unanswered), and packet-time ticks (for request timeouts).
+ */
+export type L7Event =
+  | { kind: 'message'; msg: L7Message }
+  | { kind: 'close'; conv: Conversation; ts: number }
+  | { kind: 'tick'; ts: number };

@@ -1,0 +1,63 @@
+import type { Attributes, L7Message } from '../model/message.js';
+import type { Conversation, Direction } from '../model/stream.js';
+import type { Stats } from '../pipeline/stats.js';
+
+/**
+ * Every protocol folder (src/protocols/<name>/) exports one `ProtocolModule` from index.ts,
+ * built from the same parts: detect.ts, decoder.ts, matcher choice, attributes.ts.
+ */
+export type Detection =
+  /** The bytes are this protocol; `swapRoles` when they show the "client" is really the server. */
+  | { verdict: 'yes'; swapRoles?: boolean }
+  | { verdict: 'no' }
+  /** Too few bytes to tell: ask again when more arrive. */
+  | { verdict: 'more' };
+
+/** How requests and responses pair up. */
+export type MatchStrategy =
+  /** Responses come in request order per conversation (HTTP/1 pipelining, Redis, …). */
+  | 'ordered'
+  /** Responses carry the request's id (DNS, HTTP/2 stream id, …). */
+  | 'id'
+  /** The decoder itself emits complete exchanges on a stream (request and response together). */
+  | 'stream';
+
+export interface DecoderContext {
+  conv: Conversation;
+  /** Options from the pipeline's protocol rule (e.g. body capture size). */
+  options: Record<string, unknown>;
+  stats: Stats;
+  /** Emit a decoded message. */
+  emit(msg: L7Message): void;
+  /** Count a decode error (malformed bytes); the decoder resyncs or gives up on the conversation. */
+  error(reason: string): void;
+  /** Hand the conversation back (e.g. after an HTTP Upgrade): no more bytes will be delivered. */
+  release(reason: string): void;
+  /** The decoder learned the roles are reversed (server spoke first). */
+  swapRoles(): void;
+}
+
+/**
+ * A streaming decoder for one conversation. Never throws: bad bytes become `ctx.error` and a
+ * resync. Buffers are bounded by the options it is given.
+ */
+export interface StreamDecoder {
+  data(dir: Direction, payload: Buffer, ts: number): void;
+  /** `bytes` were lost in `dir`; drop partial state and resync at the next message boundary. */
+  gap(dir: Direction, bytes: number, ts: number): void;
+  /** The conversation ended (FIN/RST/idle/end of input): complete close-delimited messages. */
+  end(ts: number): void;
+}
+
+export interface ProtocolModule {
+  name: string;
+  transport: 'tcp' | 'udp';
+  /** Ports used when the pipeline names the protocol without ports. */
+  defaultPorts: number[];
+  match: MatchStrategy;
+  /** Look at the first bytes seen in a direction. Must not throw. */
+  detect(payload: Buffer, dir: Direction): Detection;
+  createDecoder(ctx: DecoderContext): StreamDecoder;
+  /** Roundtrip-level attributes derived from the paired messages (e.g. status → error). */
+  combine?(request: L7Message, response: L7Message | undefined): { attributes: Attributes; error: boolean };
+}
