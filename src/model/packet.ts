@@ -50,8 +50,11 @@ export interface Packet {
   dstPort: number;
   /** Present for TCP. */
   tcp: TcpFacts | undefined;
-  /** Transport payload (view into raw.data or into a reassembled IP datagram). */
+  /** Transport payload as captured (view into raw.data or into a reassembled IP datagram). */
   payload: Buffer;
-  /** True when snaplen cut the payload short: payload.length < the length the headers claim. */
-  truncated: boolean;
+  /**
+   * Payload length the IP/TCP/UDP headers claim. Larger than payload.length when snaplen cut
+   * the frame: reassembly advances by this many bytes and reports the missing tail as a gap.
+   */
+  payloadLength: number;
 }

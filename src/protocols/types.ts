@@ -61,3 +61,12 @@ export interface ProtocolModule {
   /** Roundtrip-level attributes derived from the paired messages (e.g. status → error). */
   combine?(request: L7Message, response: L7Message | undefined): { attributes: Attributes; error: boolean };
 }
+
+/** A protocol rule from the pipeline YAML: which protocol, on which server ports, with what options. */
+export interface ProtocolRule {
+  protocol: string;
+  /** Server ports; empty or absent means the module's defaultPorts. */
+  ports?: number[];
+  /** Protocol-specific options (e.g. HTTP body capture). */
+  options?: Record<string, unknown>;
+}
