@@ -34,6 +34,8 @@ export interface L7Message {
   /** Extra non-attribute details for the record's request/response objects (headers, body). */
   details?: Record<string, unknown>;
   trace?: TraceContext;
+  /** 'stream' protocols only: on a response, the request it answers (the decoder paired them). */
+  request?: L7Message;
 }
 
 

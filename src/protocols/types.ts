@@ -19,7 +19,12 @@ export type MatchStrategy =
   | 'ordered'
   /** Responses carry the request's id (DNS, HTTP/2 stream id, …). */
   | 'id'
-  /** The decoder itself emits complete exchanges on a stream (request and response together). */
+  /**
+   * The decoder pairs messages itself (it sees both sides of a stream): it emits each response
+   * with its request in `response.request`, and emits a request alone only when it will get no
+   * response (the matcher then makes it an unanswered roundtrip, or an ok one when `noReply`).
+   * The matcher keeps no state for these protocols.
+   */
   | 'stream';
 
 export interface DecoderContext {

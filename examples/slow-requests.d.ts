@@ -1,0 +1,4 @@
+import type { ProcessorFactory } from 'packetd';
+
+declare const slowRequests: ProcessorFactory<{ threshold_ms?: number }>;
+export default slowRequests;

@@ -1,0 +1,94 @@
+/**
+ * The benchmark's cases. Each runs in a process of its own (see run.ts) so its peak RSS is its
+ * own, and returns what it counted; timing covers reading and processing, not module loading.
+ */
+import { rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, lastValueFrom, type Observable } from 'rxjs';
+import { resolvePipeline } from '../pipeline/load.js';
+import { runPipeline } from '../pipeline/run.js';
+import type { ProtocolRule } from '../protocols/types.js';
+import { readCapture, readCaptureWithPcapParser } from '../sources/index.js';
+
+export interface BenchSettings {
+  capture: string;
+  rules: ProtocolRule[];
+  detect: boolean;
+}
+
+export interface CaseResult {
+  packets: number;
+  /** Roundtrips of any protocol (0 for the read-only cases). */
+  roundtrips: number;
+  /** Roundtrips per protocol. */
+  roundtripsByProtocol: Record<string, number>;
+  seconds: number;
+  /** Bytes the sink wrote, for output cases. */
+  outputBytes?: number;
+}
+
+export interface BenchCase {
+  name: string;
+  description: string;
+  run(settings: BenchSettings): Promise<CaseResult>;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const started = process.hrtime.bigint();
+  const value = await work();
+  return { value, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+async function countPackets(packets$: Observable<unknown>): Promise<CaseResult> {
+  const { value, seconds } = await timed(() => lastValueFrom(packets$.pipe(count())));
+  return { packets: value, roundtrips: 0, roundtripsByProtocol: {}, seconds };
+}
+
+/** The whole pipeline as `packetd run` builds it, from an inline config with one sink. */
+async function runWithSink(settings: BenchSettings, sink: Record<string, unknown>): Promise<CaseResult> {
+  const config = await resolvePipeline({
+    source: { pcap: { path: settings.capture } },
+    protocols: settings.rules,
+    detect: settings.detect,
+    pipelines: { bench: { sinks: [sink] } },
+  });
+  const { value: summary, seconds } = await timed(() => runPipeline(config));
+  if (summary.sourceError) throw summary.sourceError;
+  const roundtripsByProtocol: Record<string, number> = {};
+  for (const [protocol, byStatus] of Object.entries(summary.roundtripsByProtocol)) {
+    roundtripsByProtocol[protocol] = Object.values(byStatus).reduce((sum, n) => sum + (n ?? 0), 0);
+  }
+  return { packets: summary.packets, roundtrips: summary.roundtrips, roundtripsByProtocol, seconds };
+}
+
+export const CASES: BenchCase[] = [
+  {
+    name: 'pcap-parser',
+    description: "pcap-parser's read loop alone (reference)",
+    run: (settings) => countPackets(readCaptureWithPcapParser(settings.capture)),
+  },
+  {
+    name: 'readCapture',
+    description: 'readCapture alone',
+    run: (settings) => countPackets(readCapture(settings.capture)),
+  },
+  {
+    name: 'pipeline-null',
+    description: 'full pipeline into the null sink',
+    run: (settings) => runWithSink(settings, { use: 'null' }),
+  },
+  {
+    name: 'pipeline-jsonl',
+    description: 'full pipeline into jsonl (a temp file)',
+    async run(settings) {
+      const path = join(tmpdir(), `packetd-bench-${process.pid}.jsonl`);
+      try {
+        const result = await runWithSink(settings, { use: 'jsonl', path });
+        return { ...result, outputBytes: (await stat(path)).size };
+      } finally {
+        await rm(path, { force: true });
+      }
+    },
+  },
+];

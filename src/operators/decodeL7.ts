@@ -1,0 +1,259 @@
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
+import type { L7Event, L7Message } from '../model/message.js';
+import type { Conversation, Direction, StreamEvent } from '../model/stream.js';
+import type { Stats } from '../pipeline/stats.js';
+import { getProtocol, protocolNames } from '../protocols/registry.js';
+import type { DecoderContext, ProtocolModule, ProtocolRule, StreamDecoder } from '../protocols/types.js';
+
+export interface DecodeL7Options {
+  stats: Stats;
+  /**
+   * Which protocol runs on which server ports, with its options. Empty: every registered
+   * protocol on its default ports. The protocols named here (or all, when empty) are also the
+   * candidates for content detection.
+   */
+  rules: ProtocolRule[];
+  /** Detect the protocol from the first bytes when no port rule matches (default true). */
+  detect?: boolean;
+}
+
+/** Detection gives up (conversation ignored) after this many bytes or data events. */
+const MAX_DETECT_BYTES = 4096;
+const MAX_DETECT_EVENTS = 8;
+
+interface Route {
+  module: ProtocolModule;
+  options: Record<string, unknown>;
+}
+
+/** Bytes (or a gap) seen while detecting, replayed into the decoder once a protocol is chosen. */
+interface HeldChunk {
+  dir: Direction;
+  ts: number;
+  /** Copied: the source's read buffer may be reused. Undefined for a gap of `gapBytes`. */
+  bytes: Buffer | undefined;
+  gapBytes: number;
+}
+
+interface Detecting {
+  held: HeldChunk[];
+  heldBytes: number;
+  dataEvents: number;
+  /** rejected[candidate * 2 + dir]: the candidate said 'no' to that direction's first bytes. */
+  rejected: Uint8Array;
+}
+
+interface Tracked {
+  conv: Conversation;
+  /** 1 once the roles were swapped: later events' `dir` is flipped before the decoder sees it. */
+  flip: 0 | 1;
+  route: Route | undefined;
+  decoder: StreamDecoder | undefined;
+  detecting: Detecting | undefined;
+}
+
+function portKey(transport: 'tcp' | 'udp', port: number): number {
+  return transport === 'udp' ? port + 65536 : port;
+}
+
+function swapEndpoints(conv: Conversation): void {
+  const client = conv.client;
+  conv.client = conv.server;
+  conv.server = client;
+}
+
+/**
+ * Turns ordered conversation bytes into L7 messages. The protocol of a conversation comes from
+ * the port rules (server port; either port when the roles were guessed, swapping them when the
+ * client's port matched), else from content detection on the first bytes of each direction.
+ * Conversations with no protocol are ignored (counted when detection gave up). `close` is
+ * forwarded for conversations that had a protocol (after the decoder's `end`), `tick` always;
+ * at the end of input every live decoder is ended and its conversation closed.
+ *
+ * ```
+ * source:  --o--d(GET /)--d(200 OK)--c--t--|
+ * decodeL7(): -----m(request)--m(response)--c--t--|
+ * ```
+ */
+export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent, L7Event> {
+  const { stats } = options;
+  const routesByPort = new Map<number, Route>();
+  const candidates: Route[] = [];
+  const rules: ProtocolRule[] = options.rules.length > 0 ? options.rules : protocolNames().map((protocol) => ({ protocol }));
+  for (const rule of rules) {
+    const module = getProtocol(rule.protocol);
+    if (module === undefined) throw new Error(`decodeL7: unknown protocol "${rule.protocol}" in protocol rules`);
+    const route: Route = { module, options: rule.options ?? {} };
+    const ports = rule.ports !== undefined && rule.ports.length > 0 ? rule.ports : module.defaultPorts;
+    for (const port of ports) {
+      const key = portKey(module.transport, port);
+      if (!routesByPort.has(key)) routesByPort.set(key, route);
+    }
+    if (!candidates.some((c) => c.module === module)) candidates.push(route);
+  }
+  const tcpCandidates = candidates.filter((c) => c.module.transport === 'tcp');
+  const udpCandidates = candidates.filter((c) => c.module.transport === 'udp');
+  const detect = options.detect ?? true;
+  const undetected = stats.counter('packetd_l7_undetected_total', 'Conversations whose protocol neither a port rule nor detection found (ignored)');
+
+  return (source) =>
+    new Observable<L7Event>((subscriber) => {
+      const tracked = new Map<number, Tracked>();
+      let lastTs = 0;
+
+      const track = (conv: Conversation): Tracked => {
+        const state: Tracked = { conv, flip: 0, route: undefined, decoder: undefined, detecting: undefined };
+        tracked.set(conv.id, state);
+        let route = routesByPort.get(portKey(conv.transport, conv.server.port));
+        if (route === undefined && conv.rolesGuessed) {
+          route = routesByPort.get(portKey(conv.transport, conv.client.port));
+          if (route !== undefined) swapRoles(state);
+        }
+        const detectable = conv.transport === 'tcp' ? tcpCandidates : udpCandidates;
+        if (route !== undefined) startDecoding(state, route);
+        else if (detect && detectable.length > 0) {
+          state.detecting = { held: [], heldBytes: 0, dataEvents: 0, rejected: new Uint8Array(detectable.length * 2) };
+        }
+        return state;
+      };
+
+      const swapRoles = (state: Tracked): void => {
+        swapEndpoints(state.conv);
+        state.flip = state.flip === 0 ? 1 : 0;
+      };
+
+      const startDecoding = (state: Tracked, route: Route): void => {
+        state.route = route;
+        state.decoder = route.module.createDecoder(decoderContext(state, route, subscriber));
+      };
+
+      const decoderContext = (state: Tracked, route: Route, out: Subscriber<L7Event>): DecoderContext => {
+        const protocol = route.module.name;
+        return {
+          conv: state.conv,
+          options: route.options,
+          stats,
+          emit: (msg: L7Message) => out.next({ kind: 'message', msg }),
+          error: (reason: string) =>
+            stats.counter('packetd_decode_errors_total', 'Malformed L7 bytes skipped by a decoder', { protocol, reason }).inc(),
+          release: (reason: string) => {
+            state.decoder = undefined;
+            stats.counter('packetd_l7_released_total', 'Conversations handed back by their decoder (upgrade, tunnel, …)', { protocol, reason }).inc();
+          },
+          swapRoles: () => swapRoles(state),
+        };
+      };
+
+      const giveUp = (state: Tracked): void => {
+        state.detecting = undefined;
+        undetected.inc();
+      };
+
+      const tryDetect = (state: Tracked, dir: Direction): void => {
+        const detecting = state.detecting!;
+        const routes = state.conv.transport === 'tcp' ? tcpCandidates : udpCandidates;
+        const firstBytes = Buffer.concat(detecting.held.filter((c) => c.dir === dir && c.bytes !== undefined).map((c) => c.bytes!));
+        let rejectedEverywhere = true;
+        for (let i = 0; i < routes.length; i++) {
+          if (detecting.rejected[i * 2 + dir] === 0) {
+            const detection = routes[i]!.module.detect(firstBytes, dir);
+            if (detection.verdict === 'yes') {
+              chooseDetected(state, routes[i]!, dir, detection.swapRoles === true);
+              return;
+            }
+            if (detection.verdict === 'no') detecting.rejected[i * 2 + dir] = 1;
+          }
+          if (detecting.rejected[i * 2] === 0 || detecting.rejected[i * 2 + 1] === 0) rejectedEverywhere = false;
+        }
+        if (rejectedEverywhere || detecting.heldBytes > MAX_DETECT_BYTES || detecting.dataEvents >= MAX_DETECT_EVENTS) giveUp(state);
+      };
+
+      /**
+       * Replays what detection held in the direction the protocol recognised. The other
+       * direction's held bytes did not start a message (joined mid-stream), so they become a
+       * gap there and the decoder resyncs at its next message.
+       */
+      const chooseDetected = (state: Tracked, route: Route, recognised: Direction, swap: boolean): void => {
+        const detecting = state.detecting!;
+        state.detecting = undefined;
+        if (swap) swapRoles(state);
+        startDecoding(state, route);
+        for (const chunk of detecting.held) {
+          const decoder = state.decoder;
+          if (decoder === undefined) return;
+          const dir = (chunk.dir ^ state.flip) as Direction;
+          if (chunk.bytes === undefined) decoder.gap(dir, chunk.gapBytes, chunk.ts);
+          else if (chunk.dir !== recognised) decoder.gap(dir, chunk.bytes.length, chunk.ts);
+          else decoder.data(dir, chunk.bytes, chunk.ts);
+        }
+      };
+
+      const holdData = (state: Tracked, dir: Direction, payload: Buffer, ts: number): void => {
+        const detecting = state.detecting!;
+        detecting.held.push({ dir, ts, bytes: Buffer.from(payload), gapBytes: 0 });
+        detecting.heldBytes += payload.length;
+        detecting.dataEvents++;
+        tryDetect(state, dir);
+      };
+
+      /** Bytes before a gap cannot start a message: drop them, detect afresh on what follows. */
+      const holdGap = (state: Tracked, dir: Direction, bytes: number, ts: number): void => {
+        const detecting = state.detecting!;
+        let dropped = bytes;
+        detecting.held = detecting.held.filter((c) => {
+          if (c.dir !== dir) return true;
+          dropped += c.bytes === undefined ? c.gapBytes : c.bytes.length;
+          return false;
+        });
+        detecting.held.push({ dir, ts, bytes: undefined, gapBytes: dropped });
+        for (let i = dir; i < detecting.rejected.length; i += 2) detecting.rejected[i] = 0;
+      };
+
+      const closeConversation = (conv: Conversation, ts: number): void => {
+        const state = tracked.get(conv.id);
+        if (state === undefined) return;
+        tracked.delete(conv.id);
+        if (state.detecting !== undefined && state.detecting.held.length > 0) undetected.inc();
+        if (state.route === undefined) return;
+        state.decoder?.end(ts);
+        subscriber.next({ kind: 'close', conv, ts });
+      };
+
+      const endAll = (): void => {
+        for (const state of [...tracked.values()]) closeConversation(state.conv, lastTs);
+      };
+
+      const subscription = source.subscribe({
+        next: (event) => {
+          if (event.kind === 'tick') {
+            lastTs = event.ts;
+            subscriber.next({ kind: 'tick', ts: event.ts });
+            return;
+          }
+          lastTs = event.ts;
+          const conv = event.conv;
+          if (event.kind === 'close') {
+            closeConversation(conv, event.ts);
+            return;
+          }
+          const state = tracked.get(conv.id) ?? track(conv);
+          switch (event.kind) {
+            case 'data':
+              if (state.decoder !== undefined) state.decoder.data((event.dir ^ state.flip) as Direction, event.payload, event.ts);
+              else if (state.detecting !== undefined) holdData(state, event.dir, event.payload, event.ts);
+              break;
+            case 'gap':
+              if (state.decoder !== undefined) state.decoder.gap((event.dir ^ state.flip) as Direction, event.bytes, event.ts);
+              else if (state.detecting !== undefined) holdGap(state, event.dir, event.bytes, event.ts);
+              break;
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => {
+          endAll();
+          subscriber.complete();
+        },
+      });
+      return subscription;
+    });
+}

@@ -1,0 +1,209 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Attributes, L7Event, L7Message } from '../model/message.js';
+import type { RoundTrip, RoundTripStatus } from '../model/roundtrip.js';
+import type { Conversation } from '../model/stream.js';
+import type { Counter, Stats } from '../pipeline/stats.js';
+import { getProtocol } from '../protocols/registry.js';
+import type { MatchStrategy, ProtocolModule } from '../protocols/types.js';
+
+export interface MatchOptions {
+  stats: Stats;
+  /** A request with no response this long (packet time, after its last byte) is unanswered. Default 30 s. */
+  requestTimeoutUs?: number;
+  /** More pending requests than this on one conversation: the oldest is emitted unanswered. Default 1024. */
+  maxPendingPerConversation?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_US = 30_000_000;
+const DEFAULT_MAX_PENDING = 1024;
+/** Without ticks, all conversations are checked for timeouts at most this often (packet time). */
+const FULL_SCAN_INTERVAL_US = 1_000_000;
+
+/** Requests of one conversation still waiting for a response, oldest first. */
+interface Waiting {
+  conv: Conversation;
+  requests: L7Message[];
+}
+
+type StatusCounters = Record<RoundTripStatus, Counter>;
+
+/**
+ * Pairs requests with responses into roundtrips, by the protocol's strategy: `ordered` (each
+ * response answers the oldest pending request of its conversation), `id` (the pending request
+ * with the response's `id`) or `stream` (the decoder paired them: `response.request`).
+ * A request with no response becomes an `unanswered` roundtrip when it times out (checked on
+ * ticks and later messages), when its conversation closes, or at end of input; its end is its
+ * own last byte, so its duration is the request's own. `noReply` requests are roundtrips
+ * without a response right away. Status is `error` when the protocol's `combine` (or else the
+ * response's `error` flag) says so.
+ *
+ * ```
+ * source:  --q1--q2--r1--r2--q3--c--|
+ * match():  ---------a---b-------u--|     (a = q1+r1, b = q2+r2, u = q3 unanswered)
+ * ```
+ */
+export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTrip> {
+  const { stats } = options;
+  const timeoutUs = options.requestTimeoutUs ?? DEFAULT_REQUEST_TIMEOUT_US;
+  const maxPending = options.maxPendingPerConversation ?? DEFAULT_MAX_PENDING;
+  const scanIntervalUs = Math.min(timeoutUs, FULL_SCAN_INTERVAL_US);
+  const statusCounters = new Map<string, StatusCounters>();
+  const overflowCounters = new Map<string, Counter>();
+  const unmatchedCounters = new Map<string, Counter>();
+
+  const countStatus = (protocol: string, status: RoundTripStatus): void => {
+    let counters = statusCounters.get(protocol);
+    if (counters === undefined) {
+      const make = (s: RoundTripStatus) => stats.counter('packetd_roundtrips_total', 'Roundtrips emitted by the matcher', { protocol, status: s });
+      counters = { ok: make('ok'), error: make('error'), unanswered: make('unanswered') };
+      statusCounters.set(protocol, counters);
+    }
+    counters[status].inc();
+  };
+
+  const countPer = (counters: Map<string, Counter>, name: string, help: string, protocol: string): void => {
+    let counter = counters.get(protocol);
+    if (counter === undefined) {
+      counter = stats.counter(name, help, { protocol });
+      counters.set(protocol, counter);
+    }
+    counter.inc();
+  };
+
+  return (source) =>
+    new Observable<RoundTrip>((subscriber) => {
+      const waiting = new Map<number, Waiting>();
+      let lastFullScan = -Infinity;
+
+      const emit = (request: L7Message, response: L7Message | undefined): void => {
+        const rt = toRoundTrip(request, response, getProtocol(request.protocol));
+        countStatus(rt.protocol, rt.status);
+        subscriber.next(rt);
+      };
+
+      const expire = (entry: Waiting, now: number): void => {
+        const requests = entry.requests;
+        while (requests.length > 0 && requests[0]!.end + timeoutUs <= now) emit(requests.shift()!, undefined);
+        if (requests.length === 0) waiting.delete(entry.conv.id);
+      };
+
+      const expireAll = (now: number): void => {
+        lastFullScan = now;
+        for (const entry of [...waiting.values()]) expire(entry, now);
+      };
+
+      const flush = (convId: number): void => {
+        const entry = waiting.get(convId);
+        if (entry === undefined) return;
+        waiting.delete(convId);
+        for (const request of entry.requests) emit(request, undefined);
+      };
+
+      const addRequest = (msg: L7Message): void => {
+        let entry = waiting.get(msg.conv.id);
+        if (entry === undefined) {
+          entry = { conv: msg.conv, requests: [] };
+          waiting.set(msg.conv.id, entry);
+        } else if (entry.requests.length >= maxPending) {
+          countPer(overflowCounters, 'packetd_match_pending_overflow_total', 'Pending requests emitted unanswered because their conversation had too many', msg.protocol);
+          emit(entry.requests.shift()!, undefined);
+        }
+        entry.requests.push(msg);
+      };
+
+      const answer = (msg: L7Message, strategy: MatchStrategy): void => {
+        const entry = waiting.get(msg.conv.id);
+        const requests = entry?.requests;
+        const index = requests === undefined ? -1 : strategy === 'id' ? requests.findIndex((r) => r.id === msg.id) : 0;
+        if (index < 0) {
+          countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
+          return;
+        }
+        const request = index === 0 ? requests!.shift()! : requests!.splice(index, 1)[0]!;
+        if (requests!.length === 0) waiting.delete(msg.conv.id);
+        emit(request, msg);
+      };
+
+      const onMessage = (msg: L7Message): void => {
+        const strategy = getProtocol(msg.protocol)?.match ?? 'ordered';
+        if (strategy === 'stream') {
+          if (msg.type === 'request') emit(msg, undefined);
+          else if (msg.request !== undefined) emit(msg.request, msg);
+          else countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
+          return;
+        }
+        const own = waiting.get(msg.conv.id);
+        if (own !== undefined) expire(own, msg.start);
+        if (msg.type === 'response') answer(msg, strategy);
+        else if (msg.noReply === true) emit(msg, undefined);
+        else {
+          if (strategy === 'id') replaceSameId(msg);
+          addRequest(msg);
+        }
+      };
+
+      /** A request reusing a pending id (a retry) leaves the earlier one unanswered. */
+      const replaceSameId = (msg: L7Message): void => {
+        const requests = waiting.get(msg.conv.id)?.requests;
+        const index = requests === undefined ? -1 : requests.findIndex((r) => r.id === msg.id);
+        if (index >= 0) emit(requests!.splice(index, 1)[0]!, undefined);
+      };
+
+      const subscription = source.subscribe({
+        next: (event) => {
+          switch (event.kind) {
+            case 'message':
+              onMessage(event.msg);
+              if (event.msg.end - lastFullScan >= scanIntervalUs) expireAll(event.msg.end);
+              break;
+            case 'close':
+              flush(event.conv.id);
+              break;
+            case 'tick':
+              expireAll(event.ts);
+              break;
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => {
+          for (const convId of [...waiting.keys()]) flush(convId);
+          subscriber.complete();
+        },
+      });
+      return subscription;
+    });
+}
+
+function summary(msg: L7Message): RoundTrip['request'] {
+  return msg.details === undefined ? { size: msg.size } : { size: msg.size, ...msg.details };
+}
+
+function toRoundTrip(request: L7Message, response: L7Message | undefined, module: ProtocolModule | undefined): RoundTrip {
+  // The matcher owns the messages it is given: the request's attributes become the roundtrip's.
+  const attributes: Attributes = response === undefined ? request.attributes : Object.assign(request.attributes, response.attributes);
+  let error = response === undefined ? request.error === true : response.error === true;
+  if (module?.combine !== undefined) {
+    const combined = module.combine(request, response);
+    Object.assign(attributes, combined.attributes);
+    error = combined.error;
+  }
+  const answered = response !== undefined || request.noReply === true;
+  const status: RoundTripStatus = !answered ? 'unanswered' : error ? 'error' : 'ok';
+  const conv = request.conv;
+  const end = response === undefined ? request.end : response.end;
+  return {
+    protocol: request.protocol,
+    transport: conv.transport,
+    client: conv.client,
+    server: conv.server,
+    start: request.start,
+    end,
+    durationUs: end - request.start,
+    status,
+    request: summary(request),
+    response: response === undefined ? undefined : summary(response),
+    attributes,
+    trace: request.trace,
+    connId: conv.id,
+  };
+}

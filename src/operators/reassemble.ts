@@ -1,0 +1,49 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Packet } from '../model/packet.js';
+import type { StreamEvent } from '../model/stream.js';
+import type { ReassembleOptions } from '../reassembly/options.js';
+import { Reassembler } from '../reassembly/reassembler.js';
+
+export type { ReassembleOptions } from '../reassembly/options.js';
+
+/**
+ * Rebuilds TCP and UDP conversations from packets: ordered bytes per direction, gaps where
+ * bytes were lost, conversation boundaries, and packet-time ticks.
+ *
+ * ```
+ * packets: S--A--a--c--b--F--G-|
+ * events:  o-----a-----(bc)--x-|
+ * ```
+ * The SYN `S` opens conversation `o`; segment c arrives before b and is held until b fills the
+ * hole; FINs from both sides (F, G) close it (`x`, reason 'fin'); pure ACKs (A) emit nothing. Each time packet
+ * time crosses a multiple of `tickIntervalUs` a `tick` follows that packet's events, after idle
+ * conversations are closed ('idle'). At the end of input every open conversation is closed
+ * with reason 'end' (buffered data first, holes as gaps); on a source error too, then the error
+ * is passed on.
+ *
+ * Limits (`maxConnections`, `maxBufferedBytesPerConnection`) are counted in
+ * `packetd_reassembly_limit_hits_total{limit}` when hit: the least recently active
+ * conversation is evicted, or the hole blocking a connection's buffer is given up as a gap.
+ * A hole is also given up when the peer acknowledges past it (the capture lost the bytes).
+ * Closed TCP tuples are remembered for 60 s of packet time so late packets do not reopen them;
+ * a SYN does (port reuse). Idle expiry and eviction follow activity order exact to one tick.
+ * Data released from the out-of-order buffer carries `packet: undefined` (its packet's bytes
+ * were not kept) and the time of the packet that released it.
+ */
+export function reassemble(options: ReassembleOptions): OperatorFunction<Packet, StreamEvent> {
+  return (source) =>
+    new Observable<StreamEvent>((subscriber) => {
+      const reassembler = new Reassembler(subscriber, options);
+      return source.subscribe({
+        next: (packet) => reassembler.packet(packet),
+        error: (err: unknown) => {
+          reassembler.end();
+          subscriber.error(err);
+        },
+        complete: () => {
+          reassembler.end();
+          subscriber.complete();
+        },
+      });
+    });
+}

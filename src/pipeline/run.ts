@@ -1,0 +1,139 @@
+import { catchError, connectable, EMPTY, fromEvent, Subject, takeUntil, type Observable } from 'rxjs';
+import type { RoundTrip, RoundTripStatus } from '../model/roundtrip.js';
+import { decodeFrames } from '../operators/decodeFrames.js';
+import { decodeL7 } from '../operators/decodeL7.js';
+import { match } from '../operators/match.js';
+import { reassemble } from '../operators/reassemble.js';
+import { readCapture } from '../sources/index.js';
+import type { ComponentContext, Logger, Sink } from './component.js';
+import { FlowGate } from './flow-gate.js';
+import type { PipelineConfig } from './load.js';
+import { Stats } from './stats.js';
+
+export interface RunOptions {
+  /** Overrides the pipeline's source: a capture file, "-" for stdin, or a readable stream. */
+  input?: string | NodeJS.ReadableStream;
+  /** Counters land here (a fresh Stats by default). */
+  stats?: Stats;
+  log?: Logger;
+  /** Aborting ends the input early (e.g. on Ctrl-C); everything decoded so far is still flushed. */
+  signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  packets: number;
+  roundtrips: number;
+  /** protocol → status → roundtrips. */
+  roundtripsByProtocol: Record<string, Partial<Record<RoundTripStatus, number>>>;
+  /** Sum of every `packetd_decode_errors_total` series. */
+  decodeErrors: number;
+  /** Why the input ended early (CaptureFormatError for a malformed capture, or an I/O error). */
+  sourceError: Error | undefined;
+  /** A pipeline whose processors failed stops; the other pipelines go on. */
+  pipelineErrors: { pipeline: string; error: Error }[];
+  stats: Stats;
+}
+
+export const stderrLogger: Logger = {
+  info: (msg) => process.stderr.write(`packetd: ${msg}\n`),
+  warn: (msg) => process.stderr.write(`packetd: warning: ${msg}\n`),
+  error: (msg) => process.stderr.write(`packetd: error: ${msg}\n`),
+};
+
+/**
+ * Runs a validated pipeline to the end of its input:
+ * readCapture → decodeFrames → reassemble → decodeL7 → match → (shared) → each named
+ * pipeline's processors → its sinks. A source error ends the input instead of failing the
+ * stream, so every operator completes and flushes what it holds (pending requests become
+ * unanswered roundtrips) before the error is reported in the summary. Resolves after every
+ * sink has shut down.
+ */
+export async function runPipeline(config: PipelineConfig, options: RunOptions = {}): Promise<RunSummary> {
+  const stats = options.stats ?? new Stats();
+  const gate = new FlowGate();
+  const context: ComponentContext = { stats, gate, log: options.log ?? stderrLogger, baseDir: config.baseDir };
+  const summary: RunSummary = {
+    packets: 0,
+    roundtrips: 0,
+    roundtripsByProtocol: {},
+    decodeErrors: 0,
+    sourceError: undefined,
+    pipelineErrors: [],
+    stats,
+  };
+
+  const pipelines = config.pipelines.map((pipeline) => ({
+    name: pipeline.name,
+    operators: pipeline.processors.map((p) => p.create(p.options, context)),
+    sinks: [] as Sink[],
+  }));
+  try {
+    for (const [i, pipeline] of config.pipelines.entries()) {
+      for (const s of pipeline.sinks) pipelines[i].sinks.push(s.create(s.options, context));
+    }
+  } catch (err) {
+    await Promise.all(pipelines.flatMap((p) => p.sinks.map((sink) => sink.shutdown())));
+    throw err;
+  }
+
+  let packets$ = readCapture(options.input ?? config.source.pcap.path, { gate, stats }).pipe(
+    catchError((err: Error) => {
+      summary.sourceError = err;
+      return EMPTY;
+    }),
+  );
+  if (options.signal) packets$ = packets$.pipe(takeUntil(fromEvent(options.signal, 'abort')));
+
+  const roundtrips$ = connectable(
+    packets$.pipe(
+      decodeFrames({ stats }),
+      reassemble({ stats, ...config.reassembly }),
+      decodeL7({ stats, rules: config.protocols, detect: config.detect }),
+      match({ stats, ...config.match }),
+    ),
+    { connector: () => new Subject<RoundTrip>(), resetOnDisconnect: false },
+  );
+
+  const finished: Promise<void>[] = [countInto(summary, roundtrips$)];
+  for (const pipeline of pipelines) {
+    const processed$ = pipeline.operators.reduce((stream$, operator) => operator(stream$), roundtrips$ as Observable<RoundTrip>);
+    finished.push(
+      new Promise((resolve) => {
+        const sinks = pipeline.sinks;
+        processed$.subscribe({
+          next: sinks.length === 1 ? (rt) => sinks[0].write(rt) : (rt) => sinks.forEach((sink) => sink.write(rt)),
+          error: (err: Error) => {
+            summary.pipelineErrors.push({ pipeline: pipeline.name, error: err });
+            context.log.error(`pipeline ${pipeline.name}: ${err.message}`);
+            resolve();
+          },
+          complete: resolve,
+        });
+      }),
+    );
+  }
+  roundtrips$.connect();
+  await Promise.all(finished);
+  await Promise.all(pipelines.flatMap((p) => p.sinks.map((sink) => sink.shutdown())));
+
+  // readCapture counts what it reads; the same name and labels return its counter.
+  summary.packets = stats.counter('packetd_packets_read_total', 'Packets read from capture sources').value;
+  for (const counter of stats.allCounters()) {
+    if (counter.name === 'packetd_decode_errors_total') summary.decodeErrors += counter.value;
+  }
+  return summary;
+}
+
+function countInto(summary: RunSummary, roundtrips$: Observable<RoundTrip>): Promise<void> {
+  return new Promise((resolve) => {
+    roundtrips$.subscribe({
+      next: (rt) => {
+        summary.roundtrips++;
+        const byStatus = (summary.roundtripsByProtocol[rt.protocol] ??= {});
+        byStatus[rt.status] = (byStatus[rt.status] ?? 0) + 1;
+      },
+      complete: resolve,
+      error: () => resolve(),
+    });
+  });
+}

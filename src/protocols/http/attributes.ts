@@ -1,0 +1,93 @@
+import type { Attributes } from '../../model/message.js';
+import type { Endpoint } from '../../model/stream.js';
+import { headerValue, type MessageHead } from './head.js';
+
+/** Methods OpenTelemetry lists by name; any other becomes `_OTHER`. */
+const SEMCONV_METHODS: ReadonlySet<string> = new Set([
+  'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY',
+]);
+
+const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
+export const REDACTED = 'REDACTED';
+
+const ABSOLUTE_FORM = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(.*)$/;
+const HOST_PORT = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/;
+
+function setServer(attributes: Attributes, authority: string, fallback: Endpoint): void {
+  const m = HOST_PORT.exec(authority.trim());
+  const host = m?.[1];
+  if (!m || !host) {
+    attributes['server.address'] = fallback.address;
+    attributes['server.port'] = fallback.port;
+    return;
+  }
+  attributes['server.address'] = host.startsWith('[') ? host.slice(1, -1) : host;
+  attributes['server.port'] = m[2] === undefined ? fallback.port : Number(m[2]);
+}
+
+function setPathAndQuery(attributes: Attributes, pathAndQuery: string): void {
+  const question = pathAndQuery.indexOf('?');
+  const hash = pathAndQuery.indexOf('#');
+  const end = hash < 0 ? pathAndQuery.length : hash;
+  const pathEnd = question < 0 || question > end ? end : question;
+  attributes['url.path'] = pathAndQuery.slice(0, pathEnd) || '/';
+  if (pathEnd < end) attributes['url.query'] = pathAndQuery.slice(pathEnd + 1, end);
+}
+
+/**
+ * Request attributes under OpenTelemetry HTTP semantic conventions. The target may be in
+ * origin form (`/a?b`), absolute form (`http://host/a`, to proxies), authority form (CONNECT)
+ * or `*`. The server is named by the URL or Host header, else by the conversation's server.
+ */
+export function requestAttributes(head: MessageHead, server: Endpoint, bodySize: number): Attributes {
+  const attributes: Attributes = {};
+  const method = head.method;
+  if (SEMCONV_METHODS.has(method)) attributes['http.request.method'] = method;
+  else {
+    attributes['http.request.method'] = '_OTHER';
+    attributes['http.request.method_original'] = method;
+  }
+  let scheme = 'http';
+  let authority = headerValue(head, 'host');
+  const target = head.target;
+  const absolute = ABSOLUTE_FORM.exec(target);
+  if (absolute) {
+    scheme = absolute[1]!.toLowerCase();
+    authority = absolute[2]!;
+    setPathAndQuery(attributes, absolute[3]!);
+  } else if (method === 'CONNECT') {
+    authority = target;
+  } else {
+    setPathAndQuery(attributes, target);
+  }
+  attributes['url.scheme'] = scheme;
+  setServer(attributes, authority ?? '', server);
+  attributes['network.protocol.name'] = 'http';
+  attributes['network.protocol.version'] = head.version;
+  const userAgent = headerValue(head, 'user-agent');
+  if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
+  attributes['http.request.body.size'] = bodySize;
+  return attributes;
+}
+
+/** Response attributes; a 5xx also names its status code as `error.type`. */
+export function responseAttributes(head: MessageHead, bodySize: number): Attributes {
+  const attributes: Attributes = {
+    'http.response.status_code': head.statusCode,
+    'http.response.body.size': bodySize,
+  };
+  if (head.statusCode >= 500) attributes['error.type'] = String(head.statusCode);
+  return attributes;
+}
+
+/** Headers for the record, with credentials replaced unless the rule asks to keep them. */
+export function recordedHeaders(head: MessageHead, includeSensitive: boolean): Record<string, string | string[]> {
+  if (includeSensitive) return head.headers;
+  let headers = head.headers;
+  for (const name of SENSITIVE_HEADERS) {
+    if (headers[name] === undefined) continue;
+    if (headers === head.headers) headers = { ...head.headers };
+    headers[name] = REDACTED;
+  }
+  return headers;
+}

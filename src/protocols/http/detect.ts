@@ -1,0 +1,112 @@
+import type { Detection } from '../types.js';
+import { CLIENT_TO_SERVER, type Direction } from '../../model/stream.js';
+
+/** Methods recognised from their first bytes; any other token needs a whole `… HTTP/1.x` line. */
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH',
+  'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'PURGE',
+]);
+
+const LONGEST_KNOWN_METHOD = 9;
+/** An unknown-token request line longer than this is not worth waiting for. */
+export const MAX_START_LINE = 8192;
+
+export enum StartLine {
+  No,
+  More,
+  Request,
+  Status,
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const STATUS_PREFIX = Buffer.from('HTTP/1.');
+
+function isTokenChar(c: number): boolean {
+  // RFC 9110 tchar: letters, digits and !#$%&'*+-.^_`|~
+  return (
+    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||
+    c === 0x21 || (c >= 0x23 && c <= 0x27) || c === 0x2a || c === 0x2b || c === 0x2d || c === 0x2e ||
+    c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e
+  );
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** `HTTP/1.x SP 3DIGIT` at `off`. */
+function classifyStatus(buf: Buffer, off: number): StartLine {
+  const available = buf.length - off;
+  const prefixLength = Math.min(available, STATUS_PREFIX.length);
+  if (buf.compare(STATUS_PREFIX, 0, prefixLength, off, off + prefixLength) !== 0) return StartLine.No;
+  // After "HTTP/1.": the minor version digit, a space, three status digits.
+  const base = off + STATUS_PREFIX.length;
+  for (let i = 0; i < 5; i++) {
+    if (base + i >= buf.length) return StartLine.More;
+    const c = buf[base + i]!;
+    if (i === 1 ? c !== SP : !isDigit(c)) return StartLine.No;
+  }
+  return StartLine.Status;
+}
+
+/**
+ * `METHOD SP target SP HTTP/1.x` at `off`. A known method is enough unless `wholeLine`; another
+ * token always needs the line.
+ */
+function classifyRequest(buf: Buffer, off: number, wholeLine: boolean): StartLine {
+  let i = off;
+  while (i < buf.length && isTokenChar(buf[i]!)) i++;
+  if (i === buf.length) return i - off > MAX_START_LINE ? StartLine.No : StartLine.More;
+  if (buf[i] !== SP || i === off) return StartLine.No;
+  if (!wholeLine && i - off <= LONGEST_KNOWN_METHOD && KNOWN_METHODS.has(buf.toString('latin1', off, i))) return StartLine.Request;
+  const lineEnd = buf.indexOf(LF, i);
+  if (lineEnd < 0) return buf.length - off > MAX_START_LINE ? StartLine.No : StartLine.More;
+  const versionEnd = buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+  const versionStart = versionEnd - 9; // " HTTP/1.x"
+  if (versionStart <= i || buf[versionStart] !== SP) return StartLine.No;
+  return buf.compare(STATUS_PREFIX, 0, STATUS_PREFIX.length, versionStart + 1, versionStart + 8) === 0 &&
+    isDigit(buf[versionEnd - 1]!)
+    ? StartLine.Request
+    : StartLine.No;
+}
+
+/**
+ * What the line starting at `off` looks like; `More` when `buf` ends before it can tell.
+ * `wholeLine` asks for the full request line even for a known method (resyncing inside a body,
+ * where "GET " alone is weak evidence).
+ */
+export function classifyStartLine(buf: Buffer, off: number, wholeLine: boolean): StartLine {
+  if (off >= buf.length) return StartLine.More;
+  if (buf[off] === 0x48 /* H */) {
+    const status = classifyStatus(buf, off);
+    if (status !== StartLine.No) return status;
+  }
+  return classifyRequest(buf, off, wholeLine);
+}
+
+/** Skips the empty lines RFC 9112 lets a peer send between messages. */
+export function skipEmptyLines(buf: Buffer, off: number): number {
+  while (off < buf.length && (buf[off] === CR || buf[off] === LF)) off++;
+  return off;
+}
+
+/**
+ * HTTP/1.x from the first bytes of a direction: a request line from the client or a status line
+ * from the server. The opposite (a status line from the guessed client) means the roles are swapped.
+ */
+export function detectHttp(payload: Buffer, dir: Direction): Detection {
+  const kind = classifyStartLine(payload, skipEmptyLines(payload, 0), false);
+  switch (kind) {
+    case StartLine.More:
+      return { verdict: 'more' };
+    case StartLine.No:
+      return { verdict: 'no' };
+    default: {
+      const fromClient = dir === CLIENT_TO_SERVER;
+      const isRequest = kind === StartLine.Request;
+      return isRequest === fromClient ? { verdict: 'yes' } : { verdict: 'yes', swapRoles: true };
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { parseSize } from '../../pipeline/units.js';
+
+/** HTTP rule options as written in the pipeline YAML (`protocols: - protocol: http, options: …`). */
+export interface HttpOptions {
+  /** `include_sensitive_headers` (default false): emit Authorization, Cookie, … values as sent. */
+  includeSensitiveHeaders: boolean;
+  /** `capture_body_bytes` (default 0 = off): keep the first N body bytes of each message. */
+  captureBodyBytes: number;
+  /** `max_header_bytes` (default 64 KiB): a longer start line + header block is a decode error. */
+  maxHeaderBytes: number;
+}
+
+const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
+
+function sizeOr(value: unknown, fallback: number): number {
+  if (typeof value !== 'number' && typeof value !== 'string') return fallback;
+  return parseSize(value) ?? fallback;
+}
+
+export function httpOptions(options: Record<string, unknown>): HttpOptions {
+  return {
+    includeSensitiveHeaders: options['include_sensitive_headers'] === true,
+    captureBodyBytes: sizeOr(options['capture_body_bytes'], 0),
+    maxHeaderBytes: sizeOr(options['max_header_bytes'], DEFAULT_MAX_HEADER_BYTES),
+  };
+}

@@ -1,0 +1,20 @@
+import { http } from './http/index.js';
+import type { ProtocolModule } from './types.js';
+
+const modules = new Map<string, ProtocolModule>();
+
+/** Adds (or replaces) a protocol; built-in ones are registered when this module loads. */
+export function registerProtocol(mod: ProtocolModule): void {
+  modules.set(mod.name, mod);
+}
+
+export function getProtocol(name: string): ProtocolModule | undefined {
+  return modules.get(name);
+}
+
+/** Registered protocol names, in registration order. */
+export function protocolNames(): string[] {
+  return [...modules.keys()];
+}
+
+registerProtocol(http);
