@@ -15,7 +15,11 @@ source:
 protocols:
   - protocol: http
     ports: [80, 8080]
-    options: {}                  # protocol-specific options, passed to its decoder
+    options:                     # protocol-specific options, passed to its decoder
+      capture_headers: false             # HTTP: every header in the record
+      include_sensitive_headers: false   # HTTP: Authorization, Cookie, ... as sent, not REDACTED
+      capture_body_bytes: 0              # HTTP: keep the first N body bytes (0 = off)
+      max_header_bytes: 64KiB            # HTTP: a longer header block is a decode error
 
 # Also recognise protocols by content when no port rule matches a conversation.
 detect: true

@@ -98,8 +98,9 @@ describe('http-nginx.pcap: trace context and credentials', () => {
     expect(roundtrips.filter((rt) => rt.trace !== undefined)).toEqual([traced]);
   });
 
-  it('redacts Authorization and Cookie values in the record by default', async () => {
-    const { roundtrips } = await runChain(path, httpOn8080);
+  it('redacts Authorization and Cookie values in recorded headers by default', async () => {
+    const rules = [{ protocol: 'http', ports: [PORT], options: { capture_headers: true } }];
+    const { roundtrips } = await runChain(path, rules);
     const output = roundtrips.map((rt) => JSON.stringify(toRecord(rt))).join('\n');
     expect(output).not.toContain('s3cr3t-token-value');
     expect(output).not.toContain('abc123');
@@ -109,7 +110,7 @@ describe('http-nginx.pcap: trace context and credentials', () => {
   });
 
   it('keeps them when the rule asks to (so the capture really carries them)', async () => {
-    const rules = [{ protocol: 'http', ports: [PORT], options: { include_sensitive_headers: true } }];
+    const rules = [{ protocol: 'http', ports: [PORT], options: { capture_headers: true, include_sensitive_headers: true } }];
     const { roundtrips } = await runChain(path, rules);
     const headers = byQuery(roundtrips, 'user=alice').request['headers'] as Record<string, unknown>;
     expect(headers['authorization']).toBe('Bearer s3cr3t-token-value');

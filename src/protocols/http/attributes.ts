@@ -11,18 +11,32 @@ const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie
 export const REDACTED = 'REDACTED';
 
 const ABSOLUTE_FORM = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(.*)$/;
-const HOST_PORT = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/;
+const PORT_DIGITS = /^\d{1,5}$/;
+
+/** Host and port of an authority (`host`, `host:port`, `[v6]`, `[v6]:port`); undefined when malformed. */
+function splitAuthority(authority: string): { host: string; port: string | undefined } | undefined {
+  if (authority.startsWith('[')) {
+    const close = authority.indexOf(']');
+    if (close < 0) return undefined;
+    const rest = authority.slice(close + 1);
+    if (rest !== '' && !(rest.startsWith(':') && PORT_DIGITS.test(rest.slice(1)))) return undefined;
+    return { host: authority.slice(1, close), port: rest === '' ? undefined : rest.slice(1) };
+  }
+  const colon = authority.indexOf(':');
+  if (colon < 0) return { host: authority, port: undefined };
+  const port = authority.slice(colon + 1);
+  return PORT_DIGITS.test(port) ? { host: authority.slice(0, colon), port } : undefined;
+}
 
 function setServer(attributes: Attributes, authority: string, fallback: Endpoint): void {
-  const m = HOST_PORT.exec(authority.trim());
-  const host = m?.[1];
-  if (!m || !host) {
+  const parts = splitAuthority(authority.trim());
+  if (parts === undefined || parts.host === '') {
     attributes['server.address'] = fallback.address;
     attributes['server.port'] = fallback.port;
     return;
   }
-  attributes['server.address'] = host.startsWith('[') ? host.slice(1, -1) : host;
-  attributes['server.port'] = m[2] === undefined ? fallback.port : Number(m[2]);
+  attributes['server.address'] = parts.host;
+  attributes['server.port'] = parts.port === undefined ? fallback.port : Number(parts.port);
 }
 
 function setPathAndQuery(attributes: Attributes, pathAndQuery: string): void {

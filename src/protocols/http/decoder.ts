@@ -5,7 +5,7 @@ import { parseTraceparent } from '../trace-context.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import { recordedHeaders, requestAttributes, responseAttributes } from './attributes.js';
 import { classifyStartLine, skipEmptyLines, StartLine } from './detect.js';
-import { contentLength, headerValue, isChunked, parseHead, type MessageHead } from './head.js';
+import { contentLength, findHeadEnd, headerValue, isChunked, parseHead, type MessageHead } from './head.js';
 import { httpOptions, type HttpOptions } from './options.js';
 
 /** Where a direction's parser is within the byte stream. */
@@ -23,8 +23,6 @@ const enum State {
 
 const CR = 0x0d;
 const LF = 0x0a;
-const END_OF_HEAD_CRLF = Buffer.from('\n\r\n');
-const END_OF_HEAD_LF = Buffer.from('\n\n');
 const MAX_CHUNK_SIZE_LINE = 4096;
 /** Requests whose responses have not started yet; bounded for peers that never answer. */
 const MAX_QUEUED_METHODS = 1024;
@@ -212,10 +210,8 @@ class MessageParser {
       }
       this.startChecked = true;
     }
-    const from = off + Math.max(0, this.scanned - 2);
-    const crlfAt = buf.indexOf(END_OF_HEAD_CRLF, from);
-    const lfAt = buf.indexOf(END_OF_HEAD_LF, from);
-    if (crlfAt < 0 && lfAt < 0) {
+    const headEnd = findHeadEnd(buf, off, off + this.scanned);
+    if (headEnd < 0) {
       if (buf.length - off > options.maxHeaderBytes) {
         this.fail('header_too_large');
         return buf.length;
@@ -223,15 +219,11 @@ class MessageParser {
       this.scanned = buf.length - off;
       return this.keepForLater(buf, off);
     }
-    const useLf = lfAt >= 0 && (crlfAt < 0 || lfAt < crlfAt);
-    const lastLineEnd = useLf ? lfAt : crlfAt;
-    const headEnd = lastLineEnd + (useLf ? 2 : 3);
     if (headEnd - off > options.maxHeaderBytes) {
       this.fail('header_too_large', true);
       return headEnd;
     }
-    const blockEnd = buf[lastLineEnd - 1] === CR ? lastLineEnd - 1 : lastLineEnd;
-    const head = parseHead(buf.toString('latin1', off, blockEnd), this.isRequest);
+    const head = parseHead(buf, off, headEnd, this.isRequest, options.captureHeaders);
     if (head === undefined) {
       this.fail('bad_start_line', true);
       return headEnd;
@@ -402,10 +394,11 @@ class MessageParser {
     const head = this.head!;
     const decoder = this.decoder;
     const conv = decoder.ctx.conv;
-    const details: Record<string, unknown> = {
-      headers: recordedHeaders(head, decoder.options.includeSensitiveHeaders),
-    };
-    if (this.captured.length > 0) this.addCapturedBody(details);
+    let details: Record<string, unknown> | undefined;
+    if (decoder.options.captureHeaders) {
+      details = { headers: recordedHeaders(head, decoder.options.includeSensitiveHeaders) };
+    }
+    if (this.captured.length > 0) this.addCapturedBody((details ??= {}));
     const msg: L7Message = {
       protocol: 'http',
       conv,
@@ -417,8 +410,8 @@ class MessageParser {
       attributes: this.isRequest
         ? requestAttributes(head, conv.server, this.bodySize)
         : responseAttributes(head, this.bodySize),
-      details,
     };
+    if (details !== undefined) msg.details = details;
     if (this.isRequest) {
       const traceparent = headerValue(head, 'traceparent');
       const trace = traceparent === undefined ? undefined : parseTraceparent(traceparent, headerValue(head, 'tracestate'));

@@ -38,9 +38,8 @@ function isDigit(c: number): boolean {
 
 /** `HTTP/1.x SP 3DIGIT` at `off`. */
 function classifyStatus(buf: Buffer, off: number): StartLine {
-  const available = buf.length - off;
-  const prefixLength = Math.min(available, STATUS_PREFIX.length);
-  if (buf.compare(STATUS_PREFIX, 0, prefixLength, off, off + prefixLength) !== 0) return StartLine.No;
+  const prefixLength = Math.min(buf.length - off, STATUS_PREFIX.length);
+  for (let i = 0; i < prefixLength; i++) if (buf[off + i] !== STATUS_PREFIX[i]) return StartLine.No;
   // After "HTTP/1.": the minor version digit, a space, three status digits.
   const base = off + STATUS_PREFIX.length;
   for (let i = 0; i < 5; i++) {

@@ -2,6 +2,12 @@ import { parseSize } from '../../pipeline/units.js';
 
 /** HTTP rule options as written in the pipeline YAML (`protocols: - protocol: http, options: …`). */
 export interface HttpOptions {
+  /**
+   * `capture_headers` (default false): put every request and response header in the record.
+   * Off by default: attributes already carry what spans and metrics use, and headers are most
+   * of a record's size.
+   */
+  captureHeaders: boolean;
   /** `include_sensitive_headers` (default false): emit Authorization, Cookie, … values as sent. */
   includeSensitiveHeaders: boolean;
   /** `capture_body_bytes` (default 0 = off): keep the first N body bytes of each message. */
@@ -19,6 +25,7 @@ function sizeOr(value: unknown, fallback: number): number {
 
 export function httpOptions(options: Record<string, unknown>): HttpOptions {
   return {
+    captureHeaders: options['capture_headers'] === true,
     includeSensitiveHeaders: options['include_sensitive_headers'] === true,
     captureBodyBytes: sizeOr(options['capture_body_bytes'], 0),
     maxHeaderBytes: sizeOr(options['max_header_bytes'], DEFAULT_MAX_HEADER_BYTES),

@@ -12,10 +12,13 @@ const CHUNKED =
 
 describe('HTTP/1 decoder', () => {
   it('decodes a request and a response with OpenTelemetry attributes', () => {
-    const { messages, errors } = feed([
-      [C2S, GET],
-      [S2C, OK_LENGTH],
-    ]);
+    const { messages, errors } = feed(
+      [
+        [C2S, GET],
+        [S2C, OK_LENGTH],
+      ],
+      { capture_headers: true },
+    );
     expect(errors).toEqual([]);
     expect(messages.map(plain)).toEqual([
       {
@@ -217,18 +220,24 @@ describe('HTTP/1 decoder', () => {
     expect(h.messages.map((m) => m.attributes['url.path'])).toEqual(['/ok']);
   });
 
+  it('records no headers unless capture_headers is set', () => {
+    const { messages } = feed([[C2S, 'GET / HTTP/1.1\r\nAuthorization: Bearer secret\r\nX-Id: 1\r\n\r\n']]);
+    expect(messages[0]!.details).toBeUndefined();
+    expect(JSON.stringify(messages)).not.toContain('secret');
+  });
+
   it('redacts credentials unless include_sensitive_headers is set', () => {
     const parts: [0 | 1, string][] = [
       [C2S, 'GET / HTTP/1.1\r\nAuthorization: Bearer secret\r\nCookie: a=1\r\nProxy-Authorization: Basic x\r\nX-Id: 1\r\n\r\n'],
       [S2C, 'HTTP/1.1 200 OK\r\nSet-Cookie: a=2\r\nSet-Cookie: b=3\r\nContent-Length: 0\r\n\r\n'],
     ];
-    const redacted = feed(parts).messages.map((m) => m.details!['headers']);
+    const redacted = feed(parts, { capture_headers: true }).messages.map((m) => m.details!['headers']);
     expect(redacted).toEqual([
       { authorization: 'REDACTED', cookie: 'REDACTED', 'proxy-authorization': 'REDACTED', 'x-id': '1' },
       { 'set-cookie': 'REDACTED', 'content-length': '0' },
     ]);
     expect(JSON.stringify(redacted)).not.toContain('secret');
-    const kept = feed(parts, { include_sensitive_headers: true }).messages.map((m) => m.details!['headers']);
+    const kept = feed(parts, { capture_headers: true, include_sensitive_headers: true }).messages.map((m) => m.details!['headers']);
     expect(kept).toEqual([
       { authorization: 'Bearer secret', cookie: 'a=1', 'proxy-authorization': 'Basic x', 'x-id': '1' },
       { 'set-cookie': ['a=2', 'b=3'], 'content-length': '0' },
@@ -240,11 +249,8 @@ describe('HTTP/1 decoder', () => {
       [C2S, 'POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello world'],
       [S2C, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n\xff\xfe\r\n0\r\n\r\n'],
     ];
-    expect(feed(parts).messages.map((m) => m.details!['body'])).toEqual([undefined, undefined]);
-    const captured = feedBytewise(parts, { capture_body_bytes: 5 }).messages.map((m) => {
-      const { headers: _headers, ...body } = m.details!;
-      return body;
-    });
+    expect(feed(parts).messages.map((m) => m.details)).toEqual([undefined, undefined]);
+    const captured = feedBytewise(parts, { capture_body_bytes: 5 }).messages.map((m) => m.details);
     expect(captured).toEqual([
       { body: 'hello', body_encoding: 'utf8', body_truncated: true },
       { body: '//4=', body_encoding: 'base64' },
