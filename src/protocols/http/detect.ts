@@ -23,7 +23,7 @@ const CR = 0x0d;
 const SP = 0x20;
 const STATUS_PREFIX = Buffer.from('HTTP/1.');
 
-function isTokenChar(c: number): boolean {
+export function isTokenChar(c: number): boolean {
   // RFC 9110 tchar: letters, digits and !#$%&'*+-.^_`|~
   return (
     (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||
@@ -32,7 +32,7 @@ function isTokenChar(c: number): boolean {
   );
 }
 
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 

@@ -1,3 +1,5 @@
+import { isDigit, isTokenChar } from './detect.js';
+
 /** A parsed start line and header block of one HTTP/1.x message. */
 export interface MessageHead {
   /** Request only. */
@@ -56,19 +58,6 @@ function addHeader(headers: Record<string, string | string[]>, name: string, val
 
 function isSpace(c: number): boolean {
   return c === SP || c === HT;
-}
-
-function isTokenChar(c: number): boolean {
-  // RFC 9110 tchar: letters, digits and !#$%&'*+-.^_`|~
-  return (
-    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||
-    c === 0x21 || (c >= 0x23 && c <= 0x27) || c === 0x2a || c === 0x2b || c === 0x2d || c === 0x2e ||
-    c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e
-  );
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
 }
 
 /** "HTTP/1.x" at `at` (and within `end`): the minor version digit as "1.x", else undefined. */
