@@ -10,6 +10,7 @@ import { resolvePipeline } from '../pipeline/load.js';
 import { runPipeline } from '../pipeline/run.js';
 import type { ProtocolRule } from '../protocols/types.js';
 import { readCapture, readCaptureWithPcapParser } from '../sources/index.js';
+import { startSpanCounter } from './span-counter.js';
 
 export interface BenchSettings {
   capture: string;
@@ -26,6 +27,8 @@ export interface CaseResult {
   seconds: number;
   /** Bytes the sink wrote, for output cases. */
   outputBytes?: number;
+  /** Items the receiving end counted, for cases that export (spans at the OTLP receiver). */
+  delivered?: number;
 }
 
 export interface BenchCase {
@@ -46,12 +49,12 @@ async function countPackets(packets$: Observable<unknown>): Promise<CaseResult> 
 }
 
 /** The whole pipeline as `packetd run` builds it, from an inline config with one sink. */
-async function runWithSink(settings: BenchSettings, sink: Record<string, unknown>): Promise<CaseResult> {
+async function runWithSink(settings: BenchSettings, sink: Record<string, unknown>, processors: Record<string, unknown>[] = []): Promise<CaseResult> {
   const config = await resolvePipeline({
     source: { pcap: { path: settings.capture } },
     protocols: settings.rules,
     detect: settings.detect,
-    pipelines: { bench: { sinks: [sink] } },
+    pipelines: { bench: { processors, sinks: [sink] } },
   });
   const { value: summary, seconds } = await timed(() => runPipeline(config));
   if (summary.sourceError) throw summary.sourceError;
@@ -88,6 +91,19 @@ export const CASES: BenchCase[] = [
         return { ...result, outputBytes: (await stat(path)).size };
       } finally {
         await rm(path, { force: true });
+      }
+    },
+  },
+  {
+    name: 'pipeline-otlp',
+    description: 'full pipeline, toSpans into otlp (protobuf) to a span-counting receiver in a child process',
+    async run(settings) {
+      const receiver = await startSpanCounter();
+      try {
+        const result = await runWithSink(settings, { use: 'otlp', endpoint: receiver.url }, [{ use: 'toSpans' }]);
+        return { ...result, delivered: await receiver.count() };
+      } finally {
+        receiver.stop();
       }
     },
   },

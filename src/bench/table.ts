@@ -44,7 +44,8 @@ export function formatTable(report: BenchReport): string {
   ];
   for (const r of report.results) {
     const protocols = Object.entries(r.roundtripsByProtocol).map(([p, n]) => `${p} ${integer(n)}`);
-    const extra = r.outputBytes === undefined ? '' : `; wrote ${(r.outputBytes / 1e6).toFixed(1)} MB`;
+    let extra = r.outputBytes === undefined ? '' : `; wrote ${(r.outputBytes / 1e6).toFixed(1)} MB`;
+    if (r.delivered !== undefined) extra += `; delivered ${integer(r.delivered)} of ${integer(r.roundtrips)}`;
     lines.push(`${r.case}: ${r.description}${protocols.length > 0 ? `; roundtrips by protocol: ${protocols.join(', ')}` : ''}${extra}`);
   }
   return lines.join('\n');

@@ -5,15 +5,22 @@ import { loadPipeline, resolvePipeline, type PipelineConfig } from '../pipeline/
 import { runPipeline, type RunSummary } from '../pipeline/run.js';
 import { getProtocol, protocolNames } from '../protocols/registry.js';
 import { CaptureFormatError } from '../sources/index.js';
+import { isLive } from '../sources/live/index.js';
+import { printInterfaces, runLive } from './live.js';
 import { REFERENCE_PIPELINE } from './reference.js';
 
 const USAGE = `Usage: packetd <command> [options]
 
 Commands:
-  run PIPELINE.yaml          run a pipeline to the end of its input
+  run PIPELINE.yaml          run a pipeline to the end of its input; on a live source, until
+                             SIGINT/SIGTERM (SIGHUP re-reads the file; admin HTTP server)
   validate PIPELINE.yaml     check a pipeline file (errors name the YAML path and line)
   config                     print a commented reference pipeline
+  ifaces                     list the interfaces live capture can use, with their addresses
   log --pcap FILE            one line per roundtrip from a capture; FILE "-" reads stdin
+  log --iface NAME           ... or live from an interface (repeatable; "any" for all) until Ctrl-C
+      --filter BPF           with --iface: a BPF expression ANDed with packetd's own
+      --tcpdump              with --iface: capture by running tcpdump (kernel timestamps)
       --proto NAME[:PORTS]   decode NAME on these server ports, e.g. http:80,8080 (repeatable;
                              default: every protocol on its default ports, plus detection)
       --format text|jsonl    text for people (default), JSON lines for tools
@@ -60,6 +67,9 @@ async function dispatch(argv: string[]): Promise<number> {
       pcap: { type: 'string' },
       proto: { type: 'string', multiple: true },
       format: { type: 'string' },
+      iface: { type: 'string', multiple: true },
+      filter: { type: 'string' },
+      tcpdump: { type: 'boolean' },
     },
   });
   const [command, ...args] = positionals;
@@ -71,7 +81,13 @@ async function dispatch(argv: string[]): Promise<number> {
     (command === undefined && !values.help ? process.stderr : process.stdout).write(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
-  const allowed: Record<string, string[]> = { run: ['quiet'], validate: [], config: [], log: ['quiet', 'pcap', 'proto', 'format'] };
+  const allowed: Record<string, string[]> = {
+    run: ['quiet'],
+    validate: [],
+    config: [],
+    ifaces: [],
+    log: ['quiet', 'pcap', 'proto', 'format', 'iface', 'filter', 'tcpdump'],
+  };
   if (!(command in allowed)) throw new UsageError(`unknown command "${command}"`);
   for (const flag of Object.keys(values)) {
     if (!allowed[command].includes(flag)) throw new UsageError(`${command}: unknown option --${flag}`);
@@ -89,26 +105,47 @@ async function dispatch(argv: string[]): Promise<number> {
       process.stdout.write(`${args[0]}: ok (pipelines: ${config.pipelines.map((p) => p.name).join(', ')})\n`);
       return 0;
     }
+    case 'ifaces':
+      printInterfaces();
+      return 0;
     case 'run': {
       const config = await loadPipeline(args[0]);
-      return execute(config, config.source.pcap.path === '-' ? 'stdin' : config.source.pcap.path, values.quiet);
+      if (isLive(config)) return runLive(config, { file: args[0], quiet: values.quiet, describe });
+      const path = config.source.pcap!.path;
+      return execute(config, path === '-' ? 'stdin' : path, values.quiet);
     }
     default: {
-      if (values.pcap === undefined) throw new UsageError('log needs --pcap FILE (or --pcap - for stdin)');
-      const config = await logPipeline(values.pcap, values.proto ?? [], values.format ?? 'text');
+      if (values.iface !== undefined) {
+        if (values.pcap !== undefined) throw new UsageError('log takes --pcap or --iface, not both');
+        const source = liveSourceFlags(values.iface, values.filter, values.tcpdump);
+        const config = await logPipeline(source, values.proto ?? [], values.format ?? 'text');
+        return runLive(config, { file: undefined, quiet: values.quiet, describe });
+      }
+      if (values.filter !== undefined || values.tcpdump) throw new UsageError('--filter and --tcpdump go with --iface');
+      if (values.pcap === undefined) throw new UsageError('log needs --pcap FILE (or --pcap - for stdin) or --iface NAME');
+      const config = await logPipeline({ pcap: { path: values.pcap } }, values.proto ?? [], values.format ?? 'text');
       // The capture as typed (relative to the working directory), so messages name it that way.
       return execute(config, values.pcap === '-' ? 'stdin' : values.pcap, values.quiet, values.pcap);
     }
   }
 }
 
-/** `packetd log` is a pipeline built from flags: the capture, protocol rules, one stdout sink. */
-function logPipeline(pcap: string, protos: string[], format: string): Promise<PipelineConfig> {
+/** `--iface lo --iface eth0 --filter 'not port 22'` as a pipeline's `source`. */
+function liveSourceFlags(ifaces: string[], filter: string | undefined, tcpdump: boolean | undefined): Record<string, unknown> {
+  if (tcpdump) {
+    if (ifaces.length !== 1) throw new UsageError('--tcpdump captures on one --iface (use "any" for all)');
+    return { tcpdump: { interface: ifaces[0], filter } };
+  }
+  return { live: { interfaces: ifaces.includes('any') ? 'any' : ifaces, filter } };
+}
+
+/** `packetd log` is a pipeline built from flags: the source, protocol rules, one stdout sink. */
+function logPipeline(source: Record<string, unknown>, protos: string[], format: string): Promise<PipelineConfig> {
   if (format !== 'text' && format !== 'jsonl') throw new UsageError(`--format must be text or jsonl, not "${format}"`);
   const protocols = protos.map(parseProtoFlag);
   return resolvePipeline(
     {
-      source: { pcap: { path: pcap } },
+      source,
       ...(protocols.length > 0 ? { protocols } : {}),
       pipelines: { log: { sinks: [{ use: format, path: '-' }] } },
     },
@@ -154,7 +191,7 @@ async function execute(config: PipelineConfig, inputName: string, quiet: boolean
 }
 
 /** "1234 packets, 56 roundtrips (http: 50 ok, 5 error, 1 unanswered), 0 decode errors" */
-function describe(summary: RunSummary): string {
+function describe(summary: Pick<RunSummary, 'packets' | 'roundtrips' | 'roundtripsByProtocol' | 'decodeErrors'>): string {
   const byProtocol = Object.entries(summary.roundtripsByProtocol).map(
     ([protocol, byStatus]) =>
       `${protocol}: ${Object.entries(byStatus)

@@ -56,6 +56,10 @@ function portKey(transport: 'tcp' | 'udp', port: number): number {
   return transport === 'udp' ? port + 65536 : port;
 }
 
+function transportsOf(module: ProtocolModule): ('tcp' | 'udp')[] {
+  return module.transport === 'both' ? ['tcp', 'udp'] : [module.transport];
+}
+
 function swapEndpoints(conv: Conversation): void {
   const client = conv.client;
   conv.client = conv.server;
@@ -86,13 +90,15 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
     const route: Route = { module, options: rule.options ?? {} };
     const ports = rule.ports !== undefined && rule.ports.length > 0 ? rule.ports : module.defaultPorts;
     for (const port of ports) {
-      const key = portKey(module.transport, port);
-      if (!routesByPort.has(key)) routesByPort.set(key, route);
+      for (const transport of transportsOf(module)) {
+        const key = portKey(transport, port);
+        if (!routesByPort.has(key)) routesByPort.set(key, route);
+      }
     }
     if (!candidates.some((c) => c.module === module)) candidates.push(route);
   }
-  const tcpCandidates = candidates.filter((c) => c.module.transport === 'tcp');
-  const udpCandidates = candidates.filter((c) => c.module.transport === 'udp');
+  const tcpCandidates = candidates.filter((c) => c.module.transport !== 'udp');
+  const udpCandidates = candidates.filter((c) => c.module.transport !== 'tcp');
   const detect = options.detect ?? true;
   const undetected = stats.counter('packetd_l7_undetected_total', 'Conversations whose protocol neither a port rule nor detection found (ignored)');
 
@@ -141,6 +147,19 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
             stats.counter('packetd_l7_released_total', 'Conversations handed back by their decoder (upgrade, tunnel, …)', { protocol, reason }).inc();
           },
           swapRoles: () => swapRoles(state),
+          switchProtocol: (name: string, request?: L7Message) => {
+            const module = getProtocol(name);
+            if (module === undefined) {
+              state.decoder = undefined;
+              return undefined;
+            }
+            stats.counter('packetd_l7_switched_total', 'Conversations handed from one protocol decoder to another (HTTP/1.1 Upgrade: h2c, …)', { from: protocol, to: name }).inc();
+            // The rule naming the new protocol, if any, gives its options.
+            const next = candidates.find((c) => c.module === module) ?? { module, options: {} };
+            state.route = next;
+            state.decoder = module.createDecoder({ ...decoderContext(state, next, out), upgradeRequest: request });
+            return state.decoder;
+          },
         };
       };
 
@@ -151,12 +170,17 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
 
       const tryDetect = (state: Tracked, dir: Direction): void => {
         const detecting = state.detecting!;
-        const routes = state.conv.transport === 'tcp' ? tcpCandidates : udpCandidates;
-        const firstBytes = Buffer.concat(detecting.held.filter((c) => c.dir === dir && c.bytes !== undefined).map((c) => c.bytes!));
+        const transport = state.conv.transport;
+        const routes = transport === 'tcp' ? tcpCandidates : udpCandidates;
+        // A datagram is a message of its own: UDP is judged one datagram (the one just held) at a time.
+        const firstBytes =
+          transport === 'udp'
+            ? detecting.held[detecting.held.length - 1]!.bytes!
+            : Buffer.concat(detecting.held.filter((c) => c.dir === dir && c.bytes !== undefined).map((c) => c.bytes!));
         let rejectedEverywhere = true;
         for (let i = 0; i < routes.length; i++) {
           if (detecting.rejected[i * 2 + dir] === 0) {
-            const detection = routes[i]!.module.detect(firstBytes, dir);
+            const detection = routes[i]!.module.detect(firstBytes, dir, transport);
             if (detection.verdict === 'yes') {
               chooseDetected(state, routes[i]!, dir, detection.swapRoles === true);
               return;

@@ -6,6 +6,15 @@ import { Reassembler } from '../reassembly/reassembler.js';
 
 export type { ReassembleOptions } from '../reassembly/options.js';
 
+export interface ClockInput {
+  /**
+   * Packet time while no packets come (a live source's clock ticks, µs): idle conversations
+   * close and a `tick` goes downstream as if a packet of that time had arrived. Ticks behind
+   * the latest packet time are ignored.
+   */
+  clock?: Observable<number>;
+}
+
 /**
  * Rebuilds TCP and UDP conversations from packets: ordered bytes per direction, gaps where
  * bytes were lost, conversation boundaries, and packet-time ticks.
@@ -29,11 +38,20 @@ export type { ReassembleOptions } from '../reassembly/options.js';
  * a SYN does (port reuse). Idle expiry and eviction follow activity order exact to one tick.
  * Data released from the out-of-order buffer carries `packet: undefined` (its packet's bytes
  * were not kept) and the time of the packet that released it.
+ *
+ * With `clock` (live sources), packet time also advances while the wire is quiet:
+ * ```
+ * packets: S--a------------------|
+ * clock:   ---------T-----U------|   (T: past a by more than the idle timeout; U: a later second)
+ * events:  o--a-----(xt)--t------|   (x: closed 'idle'; t: ticks)
+ * ```
  */
-export function reassemble(options: ReassembleOptions): OperatorFunction<Packet, StreamEvent> {
+export function reassemble(options: ReassembleOptions & ClockInput): OperatorFunction<Packet, StreamEvent> {
   return (source) =>
     new Observable<StreamEvent>((subscriber) => {
       const reassembler = new Reassembler(subscriber, options);
+      const clock = options.clock?.subscribe((ts) => reassembler.clock(ts));
+      if (clock) subscriber.add(clock);
       return source.subscribe({
         next: (packet) => reassembler.packet(packet),
         error: (err: unknown) => {

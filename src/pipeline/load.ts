@@ -2,15 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import type { Attributes } from '../model/message.js';
 import { getProtocol, protocolNames } from '../protocols/registry.js';
 import type { ProtocolRule } from '../protocols/types.js';
-import type { ProcessorFactory, SinkFactory } from './component.js';
+import type { LiveSourceConfig, TcpdumpSourceConfig } from '../sources/live/config.js';
+import { resourceAttributes } from '../telemetry/resource.js';
+import { ROUNDTRIP_FLOW, type ItemFlow, type ItemKind, type ProcessorFactory, type SinkFactory } from './component.js';
 import { PipelineConfigError, type ConfigIssue } from './config-error.js';
 import { getProcessor, getSink, isModulePath, loadProcessorModule, processorNames, sinkNames } from './registry.js';
 import { pipelineFileSchema, type PipelineFile } from './schema.js';
 
-/** A processor or sink as configured: its name (or module path), parsed options and factory. */
-export interface ConfiguredComponent<F> {
+/** A processor or sink as configured: its name (or module path), parsed options, factory and item kinds. */
+export interface ConfiguredComponent<F> extends ItemFlow {
   use: string;
   options: Record<string, unknown>;
   create: F;
@@ -28,8 +31,13 @@ export interface PipelineConfig {
   file: string;
   /** Relative paths (capture, sink files, custom processors) resolve against this directory. */
   baseDir: string;
-  /** Capture file, or "-" for stdin; already resolved against baseDir. */
-  source: { pcap: { path: string } };
+  /**
+   * Exactly one of: a capture file, or "-" for stdin (already resolved against baseDir); a
+   * live capture through cap; a capture program run as a child process (docs/live.md).
+   */
+  source: { pcap?: { path: string }; live?: LiveSourceConfig; tcpdump?: TcpdumpSourceConfig };
+  /** The admin HTTP server of a live run. */
+  admin: { enabled: boolean; host: string; port: number };
   protocols: ProtocolRule[];
   detect: boolean;
   reassembly: {
@@ -39,6 +47,8 @@ export interface PipelineConfig {
     udpIdleTimeoutUs: number;
   };
   match: { requestTimeoutUs: number; maxPendingPerConversation: number };
+  /** OpenTelemetry resource attributes, defaults filled in (ComponentContext.resource). */
+  resource: Attributes;
   pipelines: NamedPipeline[];
 }
 
@@ -107,20 +117,23 @@ export async function resolvePipeline(raw: unknown, options: ResolveOptions = {}
       const component = await resolveProcessor(entry, baseDir, [...at, 'processors', i], report);
       if (component) processors.push(component);
     }
+    const allProcessors = processors.length === pipeline.processors.length;
+    const carried = allProcessors ? (processors.at(-1)?.gives ?? 'roundtrip') : undefined;
     const sinks: ConfiguredComponent<SinkFactory>[] = [];
     for (const [i, entry] of pipeline.sinks.entries()) {
-      const component = resolveBuiltin('sink', getSink(entry.use), sinkNames(), entry, [...at, 'sinks', i], report);
+      const component = resolveBuiltin('sink', getSink(entry.use, carried), sinkNames(), entry, [...at, 'sinks', i], report);
       if (component) sinks.push(component);
     }
+    if (allProcessors && sinks.length === pipeline.sinks.length) checkItemKinds(processors, sinks, at, report);
     pipelines.push({ name, processors, sinks });
   }
   if (issues.length > 0) throw new PipelineConfigError(file, issues);
 
-  const source = config.source.pcap.path;
   return {
     file,
     baseDir,
-    source: { pcap: { path: source === '-' ? '-' : resolve(baseDir, source) } },
+    source: resolveSource(config.source, baseDir),
+    admin: { enabled: config.admin.enabled, ...config.admin.listen },
     // No rules means every known protocol on its default ports (decodeL7's reading of []).
     protocols: config.protocols ?? [],
     detect: config.detect,
@@ -134,11 +147,25 @@ export async function resolvePipeline(raw: unknown, options: ResolveOptions = {}
       requestTimeoutUs: config.match.request_timeout,
       maxPendingPerConversation: config.match.max_pending_per_connection,
     },
+    resource: resourceAttributes(config.resource),
     pipelines,
   };
 }
 
 type Report = (path: PropertyKey[], message: string) => void;
+
+function resolveSource({ pcap, live, tcpdump }: PipelineFile['source'], baseDir: string): PipelineConfig['source'] {
+  if (live) {
+    const { buffer_size: bufferSize, queue_size: queueSize, ...rest } = live;
+    return { live: { ...rest, filter: live.filter, bufferSize, queueSize } };
+  }
+  if (tcpdump) {
+    const { buffer_size: bufferSize, queue_size: queueSize, ...rest } = tcpdump;
+    return { tcpdump: { ...rest, filter: tcpdump.filter, command: tcpdump.command, bufferSize, queueSize } };
+  }
+  const path = pcap!.path;
+  return { pcap: { path: path === '-' ? '-' : resolve(baseDir, path) } };
+}
 
 function reportZodIssues(zodIssues: z.core.$ZodIssue[], prefix: PropertyKey[], report: Report): void {
   for (const issue of zodIssues) {
@@ -159,6 +186,33 @@ function checkProtocols(config: PipelineFile, report: Report): void {
   }
 }
 
+const PLURAL: Record<ItemKind, string> = { roundtrip: 'roundtrips', span: 'spans', metric: 'metrics' };
+
+/**
+ * Each processor must take what the one before it gives (roundtrips at the start), each sink
+ * what the last gives. Only the first misfit is reported: what follows it would only echo it.
+ */
+function checkItemKinds(
+  processors: ConfiguredComponent<ProcessorFactory>[],
+  sinks: ConfiguredComponent<SinkFactory>[],
+  at: PropertyKey[],
+  report: Report,
+): void {
+  let carried: ItemKind = 'roundtrip';
+  let from = 'the pipeline start';
+  const fits = (component: ItemFlow & { use: string }, path: PropertyKey[]): boolean => {
+    if (component.takes === carried) return true;
+    report([...path, 'use'], `"${component.use}" takes ${PLURAL[component.takes]}, but ${from} gives ${PLURAL[carried]}`);
+    return false;
+  };
+  for (const [i, processor] of processors.entries()) {
+    if (!fits(processor, [...at, 'processors', i])) return;
+    carried = processor.gives;
+    from = `"${processor.use}" (processors[${i}])`;
+  }
+  for (const [i, sink] of sinks.entries()) fits(sink, [...at, 'sinks', i]);
+}
+
 type Entry = { use: string } & Record<string, unknown>;
 
 function optionsOf(entry: Entry): Record<string, unknown> {
@@ -168,7 +222,7 @@ function optionsOf(entry: Entry): Record<string, unknown> {
 
 function resolveBuiltin<F>(
   kind: 'processor' | 'sink',
-  builtin: { options: z.ZodType; create: F } | undefined,
+  builtin: ({ options: z.ZodType; create: F } & ItemFlow) | undefined,
   known: string[],
   entry: Entry,
   at: PropertyKey[],
@@ -184,7 +238,7 @@ function resolveBuiltin<F>(
     reportZodIssues(parsed.error.issues, at, report);
     return undefined;
   }
-  return { use: entry.use, options: parsed.data as Record<string, unknown>, create: builtin.create };
+  return { use: entry.use, options: parsed.data as Record<string, unknown>, create: builtin.create, takes: builtin.takes, gives: builtin.gives };
 }
 
 async function resolveProcessor(
@@ -195,7 +249,7 @@ async function resolveProcessor(
 ): Promise<ConfiguredComponent<ProcessorFactory> | undefined> {
   if (!isModulePath(entry.use)) return resolveBuiltin('processor', getProcessor(entry.use), processorNames(), entry, at, report);
   try {
-    return { use: entry.use, options: optionsOf(entry), create: await loadProcessorModule(entry.use, baseDir) };
+    return { use: entry.use, options: optionsOf(entry), create: await loadProcessorModule(entry.use, baseDir), ...ROUNDTRIP_FLOW };
   } catch (err) {
     report([...at, 'use'], (err as Error).message);
     return undefined;

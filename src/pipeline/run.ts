@@ -1,4 +1,5 @@
 import { catchError, connectable, EMPTY, fromEvent, Subject, takeUntil, type Observable } from 'rxjs';
+import type { RawPacket } from '../model/packet.js';
 import type { RoundTrip, RoundTripStatus } from '../model/roundtrip.js';
 import { decodeFrames } from '../operators/decodeFrames.js';
 import { decodeL7 } from '../operators/decodeL7.js';
@@ -18,6 +19,14 @@ export interface RunOptions {
   log?: Logger;
   /** Aborting ends the input early (e.g. on Ctrl-C); everything decoded so far is still flushed. */
   signal?: AbortSignal;
+  /** Packets from a source built outside (a live capture's feed) instead of the pipeline's source; the run ends when they complete. */
+  packets?: Observable<RawPacket>;
+  /** Packet time while `packets` is quiet (a live feed's clock ticks, µs), so state still expires. */
+  clock?: Observable<number>;
+  /** The run's flow gate, when the packet source must see it (a live feed queues while it is held). */
+  gate?: FlowGate;
+  /** Flush every sink this often (ms): a live run's output then shows up while it runs. */
+  flushEveryMs?: number;
 }
 
 export interface RunSummary {
@@ -50,8 +59,12 @@ export const stderrLogger: Logger = {
  */
 export async function runPipeline(config: PipelineConfig, options: RunOptions = {}): Promise<RunSummary> {
   const stats = options.stats ?? new Stats();
-  const gate = new FlowGate();
-  const context: ComponentContext = { stats, gate, log: options.log ?? stderrLogger, baseDir: config.baseDir };
+  const gate = options.gate ?? new FlowGate();
+  const input = options.input ?? config.source.pcap?.path;
+  if (options.packets === undefined && input === undefined) {
+    throw new Error(`${config.file}: a live source runs in an Agent (src/agent/agent.ts), which passes its packets to runPipeline`);
+  }
+  const context: ComponentContext = { stats, gate, log: options.log ?? stderrLogger, baseDir: config.baseDir, resource: config.resource };
   const summary: RunSummary = {
     packets: 0,
     roundtrips: 0,
@@ -76,7 +89,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     throw err;
   }
 
-  let packets$ = readCapture(options.input ?? config.source.pcap.path, { gate, stats }).pipe(
+  let packets$ = (options.packets ?? readCapture(input!, { gate, stats })).pipe(
     catchError((err: Error) => {
       summary.sourceError = err;
       return EMPTY;
@@ -87,7 +100,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const roundtrips$ = connectable(
     packets$.pipe(
       decodeFrames({ stats }),
-      reassemble({ stats, ...config.reassembly }),
+      reassemble({ stats, clock: options.clock, ...config.reassembly }),
       decodeL7({ stats, rules: config.protocols, detect: config.detect }),
       match({ stats, ...config.match }),
     ),
@@ -113,7 +126,10 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     );
   }
   roundtrips$.connect();
+  const flushAll = (): void => pipelines.forEach((p) => p.sinks.forEach((sink) => sink.flush().catch(() => undefined)));
+  const flusher = options.flushEveryMs ? setInterval(flushAll, options.flushEveryMs) : undefined;
   await Promise.all(finished);
+  clearInterval(flusher);
   await Promise.all(pipelines.flatMap((p) => p.sinks.map((sink) => sink.shutdown())));
 
   // readCapture counts what it reads; the same name and labels return its counter.

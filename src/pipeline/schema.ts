@@ -42,11 +42,75 @@ const namedPipeline = z.strictObject({
   sinks: z.array(componentEntry).min(1, 'a pipeline needs at least one sink'),
 });
 
+const ipSelection = z.enum(['both', 'ipv4', 'ipv6']).default('both');
+
+/** A name, a list of names, "any", or `{ regex }`. */
+const interfaceSelection = z.union([
+  z.literal('any'),
+  z
+    .string()
+    .min(1)
+    .transform((name) => [name]),
+  z.array(z.string().min(1)).min(1),
+  z.strictObject({
+    regex: z.string().refine((pattern) => {
+      try {
+        new RegExp(pattern);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression'),
+  }),
+]);
+
+/** Live capture through the cap addon (docs/live.md). */
+const liveSource = z.strictObject({
+  interfaces: interfaceSelection,
+  filter: z.string().optional(),
+  promiscuous: z
+    .boolean()
+    .default(true)
+    .refine((on) => on, 'the cap binding always captures promiscuously; use source.tcpdump, which can turn it off (tcpdump -p)'),
+  buffer_size: sizeOption.default(16 * 1024 * 1024),
+  snaplen: z.number().int().min(64).max(262_144).default(65_535),
+  ip: ipSelection,
+  queue_size: sizeOption.default(64 * 1024 * 1024),
+});
+
+/** Live capture by tcpdump (or another program writing pcap to stdout) run as a child process. */
+const tcpdumpSource = z.strictObject({
+  interface: z.string().min(1).default('any'),
+  filter: z.string().optional(),
+  path: z.string().min(1).default('tcpdump'),
+  command: z.array(z.string().min(1)).min(1).optional(),
+  promiscuous: z.boolean().default(true),
+  buffer_size: sizeOption.default(16 * 1024 * 1024),
+  snaplen: z.number().int().min(64).max(262_144).default(262_144),
+  ip: ipSelection,
+  queue_size: sizeOption.default(64 * 1024 * 1024),
+});
+
+/** "HOST:PORT" ("127.0.0.1:6061", "[::1]:6061"), read into its parts. */
+const listenAddress = z.unknown().transform((value, ctx) => {
+  const m = typeof value === 'string' ? /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value) : null;
+  const port = m ? Number(m[3]) : 0;
+  if (!m || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `expected HOST:PORT like "127.0.0.1:6061" or "[::1]:6061" (port 0: any free port), got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return { host: m[1] ?? m[2], port };
+});
+
 /** The pipeline file as written, before components are looked up. Defaults are documented in docs/pipeline.md. */
 export const pipelineFileSchema = z.strictObject({
-  source: z.strictObject({
-    pcap: z.strictObject({ path: z.string().min(1) }),
-  }),
+  source: z
+    .strictObject({
+      pcap: z.strictObject({ path: z.string().min(1) }).optional(),
+      live: liveSource.optional(),
+      tcpdump: tcpdumpSource.optional(),
+    })
+    .refine((source) => Object.values(source).filter((v) => v !== undefined).length === 1, 'give exactly one of pcap, live, tcpdump'),
   protocols: z.array(protocolRule).optional(),
   detect: z.boolean().default(true),
   reassembly: z
@@ -63,6 +127,15 @@ export const pipelineFileSchema = z.strictObject({
       max_pending_per_connection: z.number().int().positive().default(1024),
     })
     .prefault({}),
+  /** The admin HTTP server of a live run (/metrics, /healthz, /watch, /-/reload): docs/live.md. */
+  admin: z
+    .strictObject({
+      listen: listenAddress.default({ host: '127.0.0.1', port: 6061 }),
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** OpenTelemetry resource attributes for everything exported (service.name, deployment.environment.name, …). */
+  resource: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   pipelines: z
     .record(z.string(), namedPipeline)
     .refine((pipelines) => Object.keys(pipelines).length > 0, 'define at least one pipeline'),

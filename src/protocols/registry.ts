@@ -1,4 +1,10 @@
+import { dns } from './dns/index.js';
 import { http } from './http/index.js';
+import { memcached } from './memcached/index.js';
+import { mysql } from './mysql/index.js';
+import { postgresql } from './postgresql/index.js';
+import { grpc, http2 } from './http2/index.js';
+import { redis } from './redis/index.js';
 import type { ProtocolModule } from './types.js';
 
 const modules = new Map<string, ProtocolModule>();
@@ -18,3 +24,10 @@ export function protocolNames(): string[] {
 }
 
 registerProtocol(http);
+registerProtocol(dns);
+registerProtocol(redis);
+registerProtocol(memcached);
+registerProtocol(http2);
+registerProtocol(grpc);
+registerProtocol(postgresql);
+registerProtocol(mysql);

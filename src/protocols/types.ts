@@ -40,6 +40,15 @@ export interface DecoderContext {
   release(reason: string): void;
   /** The decoder learned the roles are reversed (server spoke first). */
   swapRoles(): void;
+  /**
+   * Hand the conversation to another protocol's decoder (HTTP/1.1 `Upgrade: h2c` → `http2`),
+   * which gets the bytes from now on; `request` is the upgrading request, for the new decoder's
+   * `upgradeRequest`. Returns the new decoder (to pass it bytes already read), or undefined
+   * when the protocol is unknown (the conversation is then released).
+   */
+  switchProtocol?(name: string, request?: L7Message): StreamDecoder | undefined;
+  /** Set for a decoder started by `switchProtocol`: the request that switched the conversation. */
+  upgradeRequest?: L7Message;
 }
 
 /**
@@ -56,12 +65,16 @@ export interface StreamDecoder {
 
 export interface ProtocolModule {
   name: string;
-  transport: 'tcp' | 'udp';
+  /** 'both' for protocols carried over either (DNS): its ports and detection then apply to TCP and UDP. */
+  transport: 'tcp' | 'udp' | 'both';
   /** Ports used when the pipeline names the protocol without ports. */
   defaultPorts: number[];
   match: MatchStrategy;
-  /** Look at the first bytes seen in a direction. Must not throw. */
-  detect(payload: Buffer, dir: Direction): Detection;
+  /**
+   * Look at the first bytes seen in a direction (TCP: all of them so far; UDP: one datagram).
+   * `transport` tells which, for 'both' protocols framed differently on each. Must not throw.
+   */
+  detect(payload: Buffer, dir: Direction, transport: 'tcp' | 'udp'): Detection;
   createDecoder(ctx: DecoderContext): StreamDecoder;
   /** Roundtrip-level attributes derived from the paired messages (e.g. status → error). */
   combine?(request: L7Message, response: L7Message | undefined): { attributes: Attributes; error: boolean };

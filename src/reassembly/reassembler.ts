@@ -48,12 +48,28 @@ export class Reassembler {
     this.tick = tick;
     if (p.tcp !== undefined) this.tcpPacket(p, p.tcp);
     else if (p.proto === 17) this.udpPacket(p);
-    if (crossedTick) {
-      this.expireIdle(this.tcpFlows, this.options.tcpIdleTimeoutUs);
-      this.expireIdle(this.udpFlows, this.options.udpIdleTimeoutUs);
-      this.recentlyClosed.expire(this.now);
-      this.out.next({ kind: 'tick', ts: this.now });
-    }
+    if (crossedTick) this.expireAndTick();
+  }
+
+  /**
+   * Packet time advanced to `ts` without a packet: a live source's clock while the wire is
+   * quiet, so idle conversations and pending requests still expire. Ignored before the first
+   * packet (nothing to expire) and when `ts` is not ahead.
+   */
+  clock(ts: number): void {
+    if (this.tick < 0 || ts <= this.now) return;
+    this.now = ts;
+    const tick = Math.floor(ts / this.options.tickIntervalUs);
+    if (tick === this.tick) return;
+    this.tick = tick;
+    this.expireAndTick();
+  }
+
+  private expireAndTick(): void {
+    this.expireIdle(this.tcpFlows, this.options.tcpIdleTimeoutUs);
+    this.expireIdle(this.udpFlows, this.options.udpIdleTimeoutUs);
+    this.recentlyClosed.expire(this.now);
+    this.out.next({ kind: 'tick', ts: this.now });
   }
 
   /** End of input: close every conversation (flushing what is buffered) with reason 'end'. */

@@ -44,6 +44,7 @@ export function testContext(overrides: Partial<ComponentContext> = {}): Componen
       error: (msg) => logged.push(`error: ${msg}`),
     },
     baseDir: process.cwd(),
+    resource: { 'service.name': 'packetd' },
     logged,
     ...overrides,
   };

@@ -12,6 +12,8 @@ export interface TsharkOptions {
   filter?: string;
   /** TCP ports tshark should dissect as HTTP (`-d tcp.port==P,http`). */
   httpPorts?: number[];
+  /** Other decode-as rules, e.g. `tcp.port==50051,http2` (`-d`). */
+  decodeAs?: string[];
 }
 
 function decodeAsArgs(httpPorts: number[] = []): string[] {
@@ -24,6 +26,7 @@ function decodeAsArgs(httpPorts: number[] = []): string[] {
  */
 export function tsharkFields(file: string, fields: string[], options: TsharkOptions = {}): string[][][] {
   const args = ['-r', file, '-n', ...decodeAsArgs(options.httpPorts)];
+  for (const rule of options.decodeAs ?? []) args.push('-d', rule);
   if (options.filter) args.push('-Y', options.filter);
   args.push('-T', 'fields', '-E', 'separator=/t', '-E', `aggregator=${AGGREGATOR}`, '-E', 'occurrence=a');
   for (const field of fields) args.push('-e', field);

@@ -107,11 +107,12 @@ describe('decodeL7', () => {
   });
 
   it('ignores conversations no rule names and detection does not recognise', () => {
-    const c = conv(5432);
+    // A TLS record on a port no protocol claims: no decoder reads encrypted bytes.
+    const c = conv(4433);
     const stats = run(
       [],
       'a-b-t-c|',
-      { a: data(c, 0, '\x00\x00\x00\x08\x04\xd2\x16\x2f'), b: data(c, 1, 'N'), t: tick(5), c: close(c) },
+      { a: data(c, 0, '\x16\x03\x01\x00\x31\x01\x00\x00\x2d\x03\x03'), b: data(c, 1, '\x16\x03\x03\x00\x31\x02\x00\x00\x2d\x03\x03'), t: tick(5), c: close(c) },
       '----t--|',
       { t: 'tick 5' },
     );

@@ -52,7 +52,7 @@ pipelines:
 `,
       { file: 'p.yaml', baseDir: '/srv/packetd' },
     );
-    expect(config.source.pcap.path).toBe('/srv/packetd/captures/x.pcap');
+    expect(config.source.pcap?.path).toBe('/srv/packetd/captures/x.pcap');
     expect(config.protocols).toEqual([{ protocol: 'http', ports: [80, 8080], options: { capture_body_bytes: 0 } }]);
     expect(config.detect).toBe(false);
     expect(config.reassembly).toEqual({
@@ -92,7 +92,7 @@ pipelines:
 
   it('keeps "-" (stdin) as the source path', async () => {
     const config = await parsePipeline(MINIMAL.replace('capture.pcap', '"-"'), { baseDir: '/d' });
-    expect(config.source.pcap.path).toBe('-');
+    expect(config.source.pcap?.path).toBe('-');
   });
 
   it('names the YAML path and line of a wrong type', async () => {
@@ -131,9 +131,9 @@ pipelines:
 `;
     expect(await errorsOf(text)).toEqual([
       expect.stringMatching(/^p\.yaml:4: protocols\[0\]\.protocol: unknown protocol "gopher" \(known: .*http.*\)$/),
-      'p.yaml:8: pipelines.log.processors[0].use: unknown processor "fliter" (built-in: filter; custom processors load from a path like ./my-processor.js)',
+      expect.stringMatching(/^p\.yaml:8: pipelines\.log\.processors\[0\]\.use: unknown processor "fliter" \(built-in: filter(, \w+)*; custom processors load from a path like \.\/my-processor\.js\)$/),
       expect.stringMatching(/^p\.yaml:10: pipelines\.log\.processors\[1\]\.status\[0\]: expected one of "ok"\|"error"\|"unanswered"$/),
-      'p.yaml:12: pipelines.log.sinks[0].use: unknown sink "kafka" (built-in: jsonl, text, null)',
+      expect.stringMatching(/^p\.yaml:12: pipelines\.log\.sinks\[0\]\.use: unknown sink "kafka" \(built-in: jsonl, text, null(, \w+)*\)$/),
     ]);
   });
 
@@ -155,7 +155,7 @@ pipelines:
   it('accepts the reference pipeline that `packetd config` prints, and the default pipeline.yaml', async () => {
     await expect(parsePipeline(REFERENCE_PIPELINE)).resolves.toBeDefined();
     const config = await loadPipeline(join(repoRoot, 'pipeline.yaml'));
-    expect(config.source.pcap.path).toBe(join(repoRoot, 'captures', 'http-nginx.pcap'));
+    expect(config.source.pcap?.path).toBe(join(repoRoot, 'captures', 'http-nginx.pcap'));
   });
 
   it('says when the pipeline file is missing, in one line', async () => {

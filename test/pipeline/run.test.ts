@@ -115,7 +115,7 @@ pipelines:
       map(() => {
         throw new Error('boom');
       });
-    config.pipelines[0].processors.push({ use: 'failing', options: {}, create: failing });
+    config.pipelines[0].processors.push({ use: 'failing', options: {}, create: failing, takes: 'roundtrip', gives: 'roundtrip' });
     const context = testContext();
     const summary = await runPipeline(config, { log: context.log });
     expect(summary.pipelineErrors.map((e) => [e.pipeline, e.error.message])).toEqual([['broken', 'boom']]);

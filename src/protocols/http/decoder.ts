@@ -107,6 +107,7 @@ class MessageParser {
           off = this.resync(buf, off);
           break;
         case State.Stopped:
+          this.decoder.handOver(this.dir, buf, off, ts);
           return;
       }
     }
@@ -252,7 +253,8 @@ class MessageParser {
     const method = this.decoder.responseStarted();
     if (status === 101 || (method === 'CONNECT' && status < 300)) {
       this.complete(ts);
-      this.decoder.release(status === 101 ? 'upgrade' : 'connect');
+      if (status === 101 && upgradesToH2c(head)) this.decoder.upgrade('http2');
+      else this.decoder.release(status === 101 ? 'upgrade' : 'connect');
       return;
     }
     if (method === 'HEAD' || status === 204 || status === 304) this.complete(ts);
@@ -419,6 +421,8 @@ class MessageParser {
     } else if (head.statusCode >= 500) {
       msg.error = true;
     }
+    // Copied: the matcher merges the 101's attributes into the emitted request.
+    if (this.isRequest && upgradesToH2c(head)) decoder.upgradeRequest = { ...msg, attributes: { ...msg.attributes } };
     this.reset(State.Head);
     decoder.ctx.emit(msg);
   }
@@ -475,4 +479,28 @@ export class HttpDecoder implements StreamDecoder {
     this.parsers[SERVER_TO_CLIENT].stop();
     this.ctx.release(reason);
   }
+
+  /** The latest request offering `Upgrade: h2c`: stream 1 of the HTTP/2 connection if accepted. */
+  upgradeRequest: L7Message | undefined;
+  /** The decoder a 101 switched the conversation to. */
+  private successor: StreamDecoder | undefined;
+
+  /** The server switched protocols: the rest of the conversation goes to that protocol's decoder. */
+  upgrade(protocol: string): void {
+    this.parsers[CLIENT_TO_SERVER].stop();
+    this.parsers[SERVER_TO_CLIENT].stop();
+    this.successor = this.ctx.switchProtocol?.(protocol, this.upgradeRequest);
+    if (this.successor === undefined) this.ctx.release('upgrade');
+  }
+
+  /** Bytes after the 101 in the data that carried it belong to the new protocol. */
+  handOver(dir: Direction, buf: Buffer, off: number, ts: number): void {
+    if (this.successor !== undefined && off < buf.length) this.successor.data(dir, buf.subarray(off), ts);
+  }
+}
+
+/** `Upgrade: h2c` (RFC 7540 §3.2; one of the offered protocols in a request). */
+function upgradesToH2c(head: MessageHead): boolean {
+  const upgrade = headerValue(head, 'upgrade');
+  return upgrade !== undefined && upgrade.split(',').some((token) => token.trim().toLowerCase() === 'h2c');
 }

@@ -1,0 +1,9 @@
+/** Redis rule options as written in the pipeline YAML (`protocols: - protocol: redis, options: …`). */
+export interface RedisOptions {
+  /** `include_arguments` (default false): `db.query.text` shows argument values instead of `?`. */
+  includeArguments: boolean;
+}
+
+export function redisOptions(options: Record<string, unknown>): RedisOptions {
+  return { includeArguments: options['include_arguments'] === true };
+}

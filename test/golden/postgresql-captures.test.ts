@@ -1,0 +1,104 @@
+/**
+ * PostgreSQL golden tests on the bundled captures (pgbench and psql against a real server, see
+ * captures/README.md and scripts/record-postgresql.sh): every roundtrip packetd reports is one
+ * that tshark's reading of the same bytes yields under the documented grouping (one per Query,
+ * one per Execute with its Parse/Bind/Describe, pipelines before one Sync split per Execute),
+ * with the same messages, statement, sizes, times, command tag, SQLSTATE and row count.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RoundTrip } from '../../src/model/roundtrip.js';
+import { expectedRoundTrips, type ExpectedRoundTrip } from '../protocols/postgresql/tshark-pgsql.js';
+import { capturePath, decodeErrors, runChain } from './chain.js';
+
+const PORT = 15432;
+
+function observed(rt: RoundTrip): ExpectedRoundTrip {
+  const a = rt.attributes;
+  return {
+    clientPort: rt.client.port,
+    messages: String(rt.request['messages']),
+    query: a['db.query.text'] as string | undefined,
+    requestSize: rt.request.size,
+    start: rt.start,
+    responseSize: rt.response?.size,
+    end: rt.response === undefined ? undefined : rt.end,
+    tag: rt.response?.['command_tag'] as string | undefined,
+    code: a['db.response.status_code'] as string | undefined,
+    rows: Number(a['db.response.returned_rows'] ?? 0),
+    skipped: a['error.type'] === 'skipped',
+  };
+}
+
+const byConnectionThenStart = (x: ExpectedRoundTrip, y: ExpectedRoundTrip): number => x.clientPort - y.clientPort || x.start - y.start;
+
+/** Roundtrips each capture holds by construction (scripts/record-postgresql.sh). */
+const CAPTURES = [
+  // 2 clients x 5 transactions x 7 statements, plus pgbench's own startup queries and Terminates.
+  { file: 'postgresql-pgbench-simple.pcap', minimum: 70 },
+  { file: 'postgresql-pgbench-extended.pcap', minimum: 70 },
+  { file: 'postgresql-misc.pcap', minimum: 30 },
+];
+
+describe.each(CAPTURES)('$file', ({ file, minimum }) => {
+  const path = capturePath(file);
+
+  it('yields the roundtrips tshark reads, field by field', async () => {
+    const expected = expectedRoundTrips(path, PORT).sort(byConnectionThenStart);
+    expect(expected.length).toBeGreaterThanOrEqual(minimum);
+    const { roundtrips, stats } = await runChain(path, [{ protocol: 'postgresql', ports: [PORT], options: { include_literals: true } }]);
+    expect(roundtrips.map(observed).sort(byConnectionThenStart)).toEqual(expected);
+    expect(decodeErrors(stats)).toEqual({});
+  });
+
+  it('is found by content on its non-standard port, with the same roundtrips', async () => {
+    const byPort = await runChain(path, [{ protocol: 'postgresql', ports: [PORT] }]);
+    const detected = await runChain(path, [{ protocol: 'postgresql' }], true);
+    expect(detected.roundtrips).toEqual(byPort.roundtrips);
+  });
+
+  it('replaces literals by default and never emits a password', async () => {
+    const { roundtrips } = await runChain(path, [{ protocol: 'postgresql', ports: [PORT] }]);
+    const text = JSON.stringify(roundtrips);
+    expect(text).not.toContain('bench-secret');
+    for (const rt of roundtrips) {
+      const query = rt.attributes['db.query.text'];
+      if (typeof query === 'string') expect(query).not.toMatch(/'[^']*'|(?<![$\w])\d+/);
+      expect(rt.attributes['db.system.name']).toBe('postgresql');
+      expect(rt.status).not.toBe('unanswered');
+    }
+  });
+});
+
+describe('postgresql-misc.pcap', () => {
+  const path = capturePath('postgresql-misc.pcap');
+  const chain = () => runChain(path, [{ protocol: 'postgresql', ports: [PORT] }]);
+  const find = (roundtrips: RoundTrip[], query: string): RoundTrip[] => roundtrips.filter((rt) => rt.attributes['db.query.text'] === query);
+
+  it('reports errors with their SQLSTATE and message', async () => {
+    const { roundtrips } = await chain();
+    const [duplicate] = find(roundtrips, 'INSERT INTO items VALUES (?, ?);');
+    expect(duplicate!.status).toBe('error');
+    expect(duplicate!.attributes).toMatchObject({ 'db.response.status_code': '23505', 'error.type': '23505', 'db.operation.name': 'INSERT', 'db.namespace': 'bench' });
+    expect(duplicate!.response).toMatchObject({ severity: 'ERROR', message: 'duplicate key value violates unique constraint "items_pkey"' });
+    expect(find(roundtrips, 'SELECT ?/?;').map((rt) => rt.attributes['error.type'])).toEqual(['22012', '22012']);
+  });
+
+  it('splits a pipeline per Execute and marks what the server skipped after an error', async () => {
+    const { roundtrips } = await chain();
+    const pipeline = roundtrips.filter((rt) => rt.client.port === find(roundtrips, 'SELECT ?/?;')[1]!.client.port && rt.attributes['db.operation.name'] === 'SELECT');
+    expect(pipeline.map((rt) => [rt.attributes['db.query.text'], rt.status, rt.attributes['error.type'] ?? null])).toEqual([
+      ['SELECT ?;', 'ok', null],
+      ['SELECT ?/?;', 'error', '22012'],
+      ['SELECT ?;', 'error', 'skipped'],
+    ]);
+  });
+
+  it('counts COPY rows, passes over the SSLRequest refusal and reports the cancel request', async () => {
+    const { roundtrips } = await chain();
+    expect(find(roundtrips, 'COPY items FROM STDIN;')[0]!.response).toMatchObject({ command_tag: 'COPY 2', rows: 2 });
+    expect(find(roundtrips, 'COPY items TO STDOUT;')[0]!.response).toMatchObject({ command_tag: 'COPY 4', rows: 4 });
+    const cancel = roundtrips.filter((rt) => rt.attributes['db.operation.name'] === 'CANCEL');
+    expect(cancel.map((rt) => [rt.status, rt.request.size, rt.response])).toEqual([['ok', 16, undefined]]);
+    expect(find(roundtrips, 'SELECT pg_sleep(?)')[0]!.attributes['error.type']).toBe('57014');
+  });
+});

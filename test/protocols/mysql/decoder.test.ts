@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { MysqlDecoder } from '../../../src/protocols/mysql/decoder.js';
+import { detectMysql } from '../../../src/protocols/mysql/detect.js';
+import { capturePath } from '../../golden/chain.js';
+import { harness, pairs, segments } from '../sql/replay.js';
+
+const create = (ctx: ConstructorParameters<typeof MysqlDecoder>[0]) => new MysqlDecoder(ctx);
+
+function replay(file: string, split: (bytes: Buffer) => Buffer[]) {
+  const h = harness(create);
+  const parts = segments(capturePath(file), 13306);
+  for (const s of parts) for (const part of split(s.bytes)) h.decoder.data(s.dir, part, s.ts);
+  h.decoder.end(parts.length + 1);
+  return h;
+}
+
+describe.each(['mysql-pymysql.pcap', 'mysql-compressed.pcap'])('MysqlDecoder on %s', (file) => {
+  const whole = replay(file, (b) => [b]);
+
+  it('decodes without errors', () => {
+    expect(whole.errors).toEqual([]);
+    expect(whole.messages.length).toBeGreaterThan(3);
+  });
+
+  it('reads the same one byte at a time', () => {
+    const bytewise = replay(file, (b) => [...b].map((_, i) => b.subarray(i, i + 1)));
+    expect(pairs(bytewise.messages)).toEqual(pairs(whole.messages));
+    expect(bytewise.errors).toEqual([]);
+  });
+});
+
+describe('MysqlDecoder', () => {
+  it('resynchronises on the next command after lost bytes', () => {
+    const h = harness(create);
+    const parts = segments(capturePath('mysql-pymysql.pcap'), 13306);
+    parts.forEach((s, i) => (i === 6 ? h.decoder.gap(s.dir, s.bytes.length, s.ts) : h.decoder.data(s.dir, s.bytes, s.ts)));
+    const whole = replay('mysql-pymysql.pcap', (b) => [b]);
+    const texts = (ms: typeof h.messages) => ms.map((m) => m.request?.attributes['db.query.text'] ?? m.attributes['db.query.text']);
+    const seen = texts(h.messages);
+    expect(seen.length).toBeGreaterThanOrEqual(whole.messages.length - 2);
+    for (const text of seen) expect(texts(whole.messages)).toContain(text);
+  });
+
+  it('hands the conversation back on a TLS request', () => {
+    const h = harness(create);
+    const parts = segments(capturePath('mysql-pymysql.pcap'), 13306);
+    h.decoder.data(1, parts[0]!.bytes, 1); // greeting
+    const sslRequest = Buffer.alloc(36);
+    sslRequest.writeUIntLE(32, 0, 3);
+    sslRequest[3] = 1;
+    sslRequest.writeUInt32LE(0x00000a00 | 0x200 | 0x8000, 4); // CLIENT_SSL | PROTOCOL_41 | SECURE_CONNECTION
+    h.decoder.data(0, sslRequest, 2);
+    expect(h.released).toEqual(['tls']);
+  });
+});
+
+describe('detectMysql', () => {
+  const parts = segments(capturePath('mysql-pymysql.pcap'), 13306);
+
+  it('recognises the greeting and a command joined mid-stream', () => {
+    expect(detectMysql(parts[0]!.bytes, 1)).toEqual({ verdict: 'yes' });
+    expect(detectMysql(parts[0]!.bytes, 0)).toEqual({ verdict: 'yes', swapRoles: true });
+    expect(detectMysql(parts[3]!.bytes, 0)).toEqual({ verdict: 'yes' }); // COM_QUERY
+  });
+
+  it('does not claim HTTP, Redis or PostgreSQL bytes', () => {
+    for (const text of ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', '*1\r\n$4\r\nPING\r\n', '+OK\r\n']) {
+      expect(detectMysql(Buffer.from(text), 0).verdict).toBe('no');
+    }
+    expect(detectMysql(Buffer.from('510000000d53454c4543542031', 'hex'), 0).verdict).not.toBe('yes');
+  });
+});
