@@ -43,6 +43,8 @@ export class Agent implements AdminTarget {
   private reloads: Promise<unknown> = Promise.resolve();
   private stopped: Promise<void> | undefined;
   private captureRunning = true;
+  /** Set once start() succeeded: a capture failure before that is start()'s error, not logged here. */
+  private started = false;
   /** Resolves once the agent has stopped, by `stop()` or because the capture failed (its error). */
   readonly finished: Promise<Error | undefined>;
   /** The capture's BPF expression. */
@@ -64,7 +66,7 @@ export class Agent implements AdminTarget {
         return undefined;
       },
       async (err: Error) => {
-        this.log.error(`capture failed: ${err.message}`);
+        if (this.started) this.log.error(`capture failed: ${err.message}`);
         await this.stop();
         return err;
       },
@@ -83,6 +85,7 @@ export class Agent implements AdminTarget {
       await agent.stop();
       throw err;
     }
+    agent.started = true;
     return agent;
   }
 

@@ -15,7 +15,7 @@ import { summarizeStats } from '../agent/summary.js';
 import { resolvePipeline } from '../pipeline/load.js';
 import { hasBinary, startNginx } from './live-servers.js';
 
-const USAGE = 'usage: npm run bench:live -- [--seconds 20] [--source live|tcpdump|both] [--concurrency 32] [--port 18090]';
+const USAGE = 'usage: npm run bench:live -- [--seconds 20] [--source live|tcpdump|both] [--concurrency 32] [--port 18090] [--buffer-size 64MiB]';
 const CLOCK_TICKS = 100;
 
 interface LiveResult {
@@ -67,12 +67,12 @@ function ab(port: number, seconds: number, concurrency: number): Promise<{ reque
   });
 }
 
-async function runCase(source: 'live' | 'tcpdump', seconds: number, concurrency: number, port: number): Promise<LiveResult> {
+async function runCase(source: 'live' | 'tcpdump', seconds: number, concurrency: number, port: number, bufferSize: string): Promise<LiveResult> {
   const nginx = await startNginx({ port });
   try {
     const filter = `tcp port ${port}`;
     const config = await resolvePipeline({
-      source: source === 'live' ? { live: { interfaces: ['lo'], filter } } : { tcpdump: { interface: 'lo', filter } },
+      source: { [source]: { ...(source === 'live' ? { interfaces: ['lo'] } : { interface: 'lo' }), filter, buffer_size: bufferSize } },
       protocols: [{ protocol: 'http', ports: [port] }],
       admin: { enabled: false },
       pipelines: { bench: { sinks: [{ use: 'null' }] } },
@@ -127,6 +127,7 @@ async function main(): Promise<void> {
       source: { type: 'string', default: 'live' },
       concurrency: { type: 'string', default: '32' },
       port: { type: 'string', default: '18090' },
+      'buffer-size': { type: 'string', default: '64MiB' },
       case: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const port = Number(values.port);
   if (values.case === 'live' || values.case === 'tcpdump') {
-    process.stdout.write(JSON.stringify(await runCase(values.case, seconds, concurrency, port)) + '\n');
+    process.stdout.write(JSON.stringify(await runCase(values.case, seconds, concurrency, port, values['buffer-size']!)) + '\n');
     return;
   }
   for (const binary of ['nginx', 'ab', 'ss']) {
@@ -145,9 +146,9 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) process.stderr.write('bench:live: not root; capture needs CAP_NET_RAW and CAP_NET_ADMIN\n');
   const sources = values.source === 'both' ? ['live', 'tcpdump'] : [values.source!];
   const [load1] = readFileSync('/proc/loadavg', 'utf8').split(' ');
-  process.stdout.write(`nginx on 127.0.0.1:${port}, ab -k -c ${concurrency} for ${seconds}s; load average before: ${load1}\n`);
+  process.stdout.write(`nginx on 127.0.0.1:${port}, ab -k -c ${concurrency} for ${seconds}s, capture buffer ${values['buffer-size']}; load average before: ${load1}\n`);
   for (const source of sources) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--case', source, '--seconds', String(seconds), '--concurrency', String(concurrency), '--port', String(port)], {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--case', source, '--seconds', String(seconds), '--concurrency', String(concurrency), '--port', String(port), '--buffer-size', values['buffer-size']!], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     });

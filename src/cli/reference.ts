@@ -9,6 +9,29 @@ export const REFERENCE_PIPELINE = `# packetd pipeline reference. Check a file wi
 source:
   pcap:
     path: captures/http-nginx.pcap
+  # Or live, until SIGINT/SIGTERM (docs/live.md; needs CAP_NET_RAW + CAP_NET_ADMIN):
+  # live:                            # through libpcap (the cap addon)
+  #   interfaces: [lo]               # names, "any", or { regex: "^eth" }
+  #   filter: "not port 22"          # BPF, ANDed with one derived from the protocol rules
+  #   promiscuous: true              # cap always captures promiscuously; false needs tcpdump
+  #   buffer_size: 64MiB             # libpcap's kernel ring (resident memory)
+  #   snaplen: 65535                 # bytes kept per packet (cap's maximum)
+  #   ip: both                       # both | ipv4 | ipv6
+  #   queue_size: 64MiB              # packets held while a sink catches up or a reload runs
+  # tcpdump:                         # a capture program as a child process: kernel timestamps
+  #   interface: lo
+  #   filter: "not port 22"
+  #   path: tcpdump                  # or command: [dumpcap, -i, lo, -w, -]
+  #   promiscuous: true
+  #   buffer_size: 64MiB
+  #   snaplen: 262144
+  #   ip: both
+  #   queue_size: 64MiB
+
+# The admin HTTP server of a live run: /metrics, /healthz, /watch, POST /-/reload.
+admin:
+  listen: 127.0.0.1:6061
+  enabled: true
 
 # Which protocols to decode, on which server ports. Without ports, the protocol's default
 # ports. Leave the whole list out to decode every known protocol on its default ports.

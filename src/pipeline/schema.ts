@@ -72,7 +72,7 @@ const liveSource = z.strictObject({
     .boolean()
     .default(true)
     .refine((on) => on, 'the cap binding always captures promiscuously; use source.tcpdump, which can turn it off (tcpdump -p)'),
-  buffer_size: sizeOption.default(16 * 1024 * 1024),
+  buffer_size: sizeOption.default(64 * 1024 * 1024),
   snaplen: z.number().int().min(64).max(262_144).default(65_535),
   ip: ipSelection,
   queue_size: sizeOption.default(64 * 1024 * 1024),
@@ -85,7 +85,7 @@ const tcpdumpSource = z.strictObject({
   path: z.string().min(1).default('tcpdump'),
   command: z.array(z.string().min(1)).min(1).optional(),
   promiscuous: z.boolean().default(true),
-  buffer_size: sizeOption.default(16 * 1024 * 1024),
+  buffer_size: sizeOption.default(64 * 1024 * 1024),
   snaplen: z.number().int().min(64).max(262_144).default(262_144),
   ip: ipSelection,
   queue_size: sizeOption.default(64 * 1024 * 1024),

@@ -8,8 +8,8 @@ import { liveSkipReason, skipNote } from './helpers.js';
 
 const AS_NOBODY = ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all'];
 
-function startPacketdAsNobody(): ReturnType<typeof startPacketd> {
-  return startPacketd(['log', '--iface', 'lo'], { prefix: AS_NOBODY });
+function startPacketdAsNobody(...flags: string[]): ReturnType<typeof startPacketd> {
+  return startPacketd(['log', '--iface', 'lo', ...flags], { prefix: AS_NOBODY });
 }
 
 /** The checkout must be readable by an unprivileged user (a clone under /root is not). */
@@ -32,9 +32,18 @@ describe('live capture errors', () => {
     expect(await unprivileged.exited).toBe(1);
     expect(unprivileged.stderr()).toBe(
       'error: cannot capture on lo: permission denied (capturing needs CAP_NET_RAW and CAP_NET_ADMIN: run as root, ' +
-        'or grant them with setcap or a systemd unit, see README "Run as an agent")\n',
+        'or grant them with setcap or a systemd unit; see README "Run as an agent")\n',
     );
   });
+
+  it.skipIf(skipNote('live capture errors (tcpdump as nobody)', reason ?? (hasBinary('tcpdump') ? undefined : 'needs tcpdump')))(
+    'tcpdump without CAP_NET_RAW: the line says tcpdump lacks it and how to grant it',
+    async () => {
+      const unprivileged = startPacketdAsNobody('--tcpdump');
+      expect(await unprivileged.exited).toBe(1);
+      expect(unprivileged.stderr()).toMatch(/^error: cannot capture on lo: permission denied \(tcpdump needs CAP_NET_RAW and CAP_NET_ADMIN: .*setcap cap_net_raw,cap_net_admin=eip .*\)\n$/);
+    },
+  );
 
   it.skipIf(liveSkipReason() !== undefined)('an unknown interface: the interfaces there are, exit 1', async () => {
     const packetd = startPacketd(['log', '--iface', 'nosuch0']);

@@ -106,7 +106,7 @@ describe('live sources in the pipeline file', () => {
       interfaces: ['lo'],
       filter: 'port 80',
       promiscuous: true,
-      bufferSize: 16 << 20,
+      bufferSize: 64 << 20,
       snaplen: 65535,
       ip: 'both',
       queueSize: 64 << 20,

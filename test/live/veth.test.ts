@@ -1,11 +1,22 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary, startNginx, type TestServer } from '../../src/bench/live-servers.js';
 import { startPacketd } from './cli-process.js';
 import { liveSkipReason, skipNote, sleep } from './helpers.js';
 
 const missing = ['nginx', 'ip', 'ss'].filter((b) => !hasBinary(b));
-const skip = skipNote('live capture on a veth pair', liveSkipReason() ?? (missing.length > 0 ? `needs ${missing.join(', ')}` : undefined));
+const skip = skipNote(
+  'live capture on a veth pair',
+  liveSkipReason() ?? (missing.length > 0 ? `needs ${missing.join(', ')}` : undefined) ?? namespacesUnavailable(),
+);
+
+/** Creating a network namespace needs CAP_SYS_ADMIN, which some containers lack even as root. */
+function namespacesUnavailable(): string | undefined {
+  const probe = `pd-probe-${process.pid}`;
+  if (spawnSync('ip', ['netns', 'add', probe], { stdio: 'ignore' }).status !== 0) return 'cannot create network namespaces here (ip netns add failed)';
+  spawnSync('ip', ['netns', 'del', probe], { stdio: 'ignore' });
+  return undefined;
+}
 
 // Private addresses that exist only inside the two namespaces; unique per run so parallel runs do not meet.
 const tag = process.pid % 10_000;

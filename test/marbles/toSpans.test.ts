@@ -2,15 +2,19 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import type { IdSource } from '../../src/processors/to-spans/ids.js';
 import { spanBuilder, toSpans, toSpansOptions } from '../../src/processors/to-spans/index.js';
 import { buildResource } from '../../src/telemetry/resource.js';
 import { marbles, roundtrip, testContext } from '../../src/testing/index.js';
 
-/** Ids in order, so expectations can name them. */
-function sequentialIds() {
+/** Ids in order (1, 2, 3, … in their last bytes), so expectations can name them. */
+function sequentialIds(): IdSource {
   let n = 0;
-  const next = (width: number) => (++n).toString(16).padStart(width, '0');
-  return { traceId: () => next(32), spanId: () => next(16) };
+  const next = (target: Buffer, offset: number, bytes: number) => {
+    target.fill(0, offset, offset + bytes);
+    target.writeUInt32BE(++n, offset + bytes - 4);
+  };
+  return { traceId: (target, offset) => next(target, offset, 16), spanId: (target, offset) => next(target, offset, 8) };
 }
 
 /** What a backend would show of a span, ids and times included. */

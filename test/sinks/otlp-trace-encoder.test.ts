@@ -90,7 +90,7 @@ function variedSpans(): RoundTripSpan[] {
     long: 'y'.repeat(200),
   };
   const variant = (res = exotic.resource, scope = exotic.instrumentationScope, kind = SpanKind.CONSUMER) =>
-    new RoundTripSpan('exotic', kind, exotic.traceId, exotic.spanId, 1, undefined, undefined, exotic.startUs, exotic.endUs, { code: SpanStatusCode.OK }, attributes, res, scope);
+    new RoundTripSpan('exotic', kind, exotic.ids, exotic.idsAt, 1, undefined, undefined, exotic.startUs, exotic.endUs, { code: SpanStatusCode.OK }, attributes, res, scope);
   return [...spans, variant(), variant(otherResource), variant(resource, versionedScope, SpanKind.INTERNAL), build(roundtrip({ connId: 9 }))];
 }
 

@@ -1,26 +1,39 @@
 import { randomFillSync } from 'node:crypto';
 
+export const TRACE_ID_BYTES = 16;
+export const SPAN_ID_BYTES = 8;
+/** A span's ids side by side in an IdSlots buffer: trace id, then span id. */
+export const SPAN_IDS_BYTES = TRACE_ID_BYTES + SPAN_ID_BYTES;
+
 /** Random bytes fetched per refill: one system call serves hundreds of spans. */
 const POOL_BYTES = 8192;
+/** Spans whose ids share one buffer. */
+const SLOTS_PER_BUFFER = 1024;
+
+/** Where toSpans gets new ids: each call writes one id's bytes at `offset`. Tests pass a fixed sequence. */
+export interface IdSource {
+  traceId(target: Buffer, offset: number): void;
+  spanId(target: Buffer, offset: number): void;
+}
 
 /**
- * Random W3C trace and span ids as lower-case hex, drawn from a pool refilled in bulk so a
- * span costs a slice of it rather than a call into the crypto library. All-zero ids are
- * invalid in W3C trace context, so one (vanishingly unlikely) is drawn again.
+ * Random W3C trace and span ids, drawn from a pool refilled in bulk so a span costs a copy
+ * from it rather than a call into the crypto library. All-zero ids are invalid in W3C trace
+ * context, so one (vanishingly unlikely) is drawn again.
  */
-export class RandomIds {
+export class RandomIds implements IdSource {
   private readonly pool = Buffer.allocUnsafe(POOL_BYTES);
   private offset = POOL_BYTES;
 
-  traceId(): string {
-    return this.hex(16);
+  traceId(target: Buffer, offset: number): void {
+    this.draw(target, offset, TRACE_ID_BYTES);
   }
 
-  spanId(): string {
-    return this.hex(8);
+  spanId(target: Buffer, offset: number): void {
+    this.draw(target, offset, SPAN_ID_BYTES);
   }
 
-  private hex(bytes: number): string {
+  private draw(target: Buffer, offset: number, bytes: number): void {
     for (;;) {
       if (this.offset + bytes > POOL_BYTES) {
         randomFillSync(this.pool);
@@ -28,7 +41,10 @@ export class RandomIds {
       }
       const start = this.offset;
       this.offset += bytes;
-      if (!this.allZero(start, bytes)) return this.pool.toString('hex', start, start + bytes);
+      if (!this.allZero(start, bytes)) {
+        this.pool.copy(target, offset, start, start + bytes);
+        return;
+      }
     }
   }
 
@@ -38,8 +54,27 @@ export class RandomIds {
   }
 }
 
-/** What toSpans needs to name new spans; tests pass a fixed sequence. */
-export interface IdSource {
-  traceId(): string;
-  spanId(): string;
+/**
+ * Room for the ids of spans, SPAN_IDS_BYTES each, in buffers shared by a thousand spans:
+ * ids stay bytes, as OTLP protobuf carries them, with no string or buffer per span. A full
+ * buffer is left to the spans that point into it.
+ */
+export class IdSlots {
+  private buffer = Buffer.allocUnsafeSlow(SLOTS_PER_BUFFER * SPAN_IDS_BYTES);
+  private next = 0;
+
+  /** A fresh slot: its buffer is `current`, its offset the value returned. */
+  take(): number {
+    if (this.next === SLOTS_PER_BUFFER * SPAN_IDS_BYTES) {
+      this.buffer = Buffer.allocUnsafeSlow(SLOTS_PER_BUFFER * SPAN_IDS_BYTES);
+      this.next = 0;
+    }
+    const offset = this.next;
+    this.next += SPAN_IDS_BYTES;
+    return offset;
+  }
+
+  get current(): Buffer {
+    return this.buffer;
+  }
 }

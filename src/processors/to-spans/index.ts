@@ -7,7 +7,7 @@ import type { RoundTrip } from '../../model/roundtrip.js';
 import type { ProcessorFactory } from '../../pipeline/component.js';
 import { buildResource } from '../../telemetry/resource.js';
 import { spanAttributes, type HeaderSelection } from './attributes.js';
-import { RandomIds, type IdSource } from './ids.js';
+import { IdSlots, RandomIds, TRACE_ID_BYTES, type IdSource } from './ids.js';
 import { PathTemplates, spanKind, spanName } from './naming.js';
 import { RoundTripSpan, tracestateOf, UNSET_STATUS } from './span.js';
 
@@ -43,14 +43,20 @@ function statusOf(rt: RoundTrip): SpanStatus {
 export function spanBuilder(options: ToSpansOptions, resource: Resource, ids: IdSource = new RandomIds()): (rt: RoundTrip) => RoundTripSpan {
   const paths = new PathTemplates();
   const headers: HeaderSelection = { request: options.request_headers, response: options.response_headers };
+  const slots = new IdSlots();
   return (rt) => {
     const kind = options.kind === 'auto' ? spanKind(rt) : FIXED_KIND[options.kind];
     const trace = rt.trace;
+    const at = slots.take();
+    const slot = slots.current;
+    if (trace === undefined) ids.traceId(slot, at);
+    else slot.write(trace.traceId, at, TRACE_ID_BYTES, 'hex');
+    ids.spanId(slot, at + TRACE_ID_BYTES);
     return new RoundTripSpan(
       spanName(rt, paths),
       kind,
-      trace === undefined ? ids.traceId() : trace.traceId,
-      ids.spanId(),
+      slot,
+      at,
       trace === undefined ? SAMPLED : trace.flags,
       trace?.spanId,
       tracestateOf(trace?.traceState),

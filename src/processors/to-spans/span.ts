@@ -2,6 +2,7 @@ import { createTraceState, SpanStatusCode, type Attributes, type HrTime, type Li
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { SPAN_IDS_BYTES, TRACE_ID_BYTES } from './ids.js';
 
 const NO_LINKS: Link[] = [];
 const NO_EVENTS: TimedEvent[] = [];
@@ -13,8 +14,8 @@ export function hrTimeOf(us: number): HrTime {
 }
 
 /**
- * A finished span built from a roundtrip. It keeps what the wire format needs as it came
- * (hex ids, packet times in µs, the tracestate as text), which the `otlp` sink's own encoder
+ * A finished span built from a roundtrip. It keeps what the wire format needs as it is
+ * (ids as bytes, packet times in µs, the tracestate as text), which the `otlp` sink's own encoder
  * reads directly; the SDK's shapes (SpanContext, HrTime, TraceState) are made only when read,
  * so the OpenTelemetry serializers (JSON) and tests read it like any SDK span while the
  * protobuf path never pays for them. It is made directly rather than through a tracer, whose
@@ -24,10 +25,9 @@ export class RoundTripSpan implements ReadableSpan {
   constructor(
     readonly name: string,
     readonly kind: SpanKind,
-    /** 32 lower-case hex digits. */
-    readonly traceId: string,
-    /** 16 lower-case hex digits. */
-    readonly spanId: string,
+    /** Holds the trace id (16 bytes) then the span id (8 bytes) from `idsAt` (see IdSlots). */
+    readonly ids: Buffer,
+    readonly idsAt: number,
     /** W3C trace flags (bit 0: sampled). */
     readonly traceFlags: number,
     /** The caller's span id, from the request's `traceparent`: a remote parent. Undefined for a root span. */
@@ -41,6 +41,16 @@ export class RoundTripSpan implements ReadableSpan {
     readonly resource: Resource,
     readonly instrumentationScope: InstrumentationScope,
   ) {}
+
+  /** 32 lower-case hex digits. */
+  get traceId(): string {
+    return this.ids.toString('hex', this.idsAt, this.idsAt + TRACE_ID_BYTES);
+  }
+
+  /** 16 lower-case hex digits. */
+  get spanId(): string {
+    return this.ids.toString('hex', this.idsAt + TRACE_ID_BYTES, this.idsAt + SPAN_IDS_BYTES);
+  }
 
   spanContext(): SpanContext {
     const context: SpanContext = { traceId: this.traceId, spanId: this.spanId, traceFlags: this.traceFlags };

@@ -118,11 +118,8 @@ export class MemcachedDecoder implements StreamDecoder {
   }
 
   textReply(first: string, values: number, start: number, size: number, ts: number): void {
-    const keys = this.textPending.shift();
-    if (keys === undefined) {
-      this.ctx.error('unsolicited_reply');
-      return;
-    }
+    // A reply to a request not seen (joined mid-stream) still goes to the matcher, which counts it.
+    const keys = this.textPending.shift() ?? -1;
     const error = isErrorReply(first);
     const attributes = error
       ? failureAttributes(first)
@@ -164,7 +161,8 @@ export class MemcachedDecoder implements StreamDecoder {
     const pending = this.binaryPending;
     const index = pending.findIndex((p) => p.opaque === header.opaque && p.opcode === header.opcode);
     if (index < 0) {
-      this.ctx.error('unsolicited_reply');
+      // A reply to a request not seen (joined mid-stream): the matcher counts it.
+      this.ctx.emit(this.message('response', start, ts, size, {}));
       return;
     }
     const entry = pending[index]!;

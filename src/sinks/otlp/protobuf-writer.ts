@@ -12,12 +12,12 @@ const TWO_POW_32 = 0x1_0000_0000;
 
 /** The number of bytes `n` takes as a varint (n a non-negative integer). */
 export function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    size++;
-  }
-  return size;
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x20_0000) return 3;
+  let size = 4;
+  for (n = Math.floor(n / 0x1000_0000); n >= 0x80; n = Math.floor(n / 0x80)) size++;
+  return n > 0 ? size + 1 : size;
 }
 
 /** The bytes an int64 varint takes: ten for a negative value (two's complement). */
@@ -74,14 +74,7 @@ export class ProtobufWriter {
   /** A non-negative integer (exact for any integral double, 2^53 and beyond included). */
   varint(n: number): void {
     this.ensure(10);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (n >= 0x80) {
-      buf[pos++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    buf[pos++] = n;
-    this.pos = pos;
+    this.pos = putVarint(this.buf, this.pos, n);
   }
 
   /** An int64 varint: negative values take ten bytes, as two's complement. */
@@ -98,16 +91,13 @@ export class ProtobufWriter {
 
   fixed32(n: number): void {
     this.ensure(4);
-    this.buf.writeUInt32LE(n >>> 0, this.pos);
-    this.pos += 4;
+    this.pos = putUint32(this.buf, this.pos, n);
   }
 
   /** A fixed64 given as its low and high 32 bits. */
   fixed64(low: number, high: number): void {
     this.ensure(8);
-    this.buf.writeUInt32LE(low >>> 0, this.pos);
-    this.buf.writeUInt32LE(high >>> 0, this.pos + 4);
-    this.pos += 8;
+    this.pos = putUint32(this.buf, putUint32(this.buf, this.pos, low), high);
   }
 
   /** Nanoseconds as fixed64, from microseconds (exact up to 2^53 µs, far past any packet time). */
@@ -131,6 +121,16 @@ export class ProtobufWriter {
     this.pos += bytes.length;
   }
 
+  /** A length-delimited bytes field: `length` bytes of `source` from `start` (ids: a copy loop beats a native call). */
+  bytes(source: Uint8Array, start: number, length: number): void {
+    this.varint(length);
+    this.ensure(length);
+    const buf = this.buf;
+    const pos = this.pos;
+    for (let i = 0; i < length; i++) buf[pos + i] = source[start + i]!;
+    this.pos = pos + length;
+  }
+
   /** A length-delimited string whose UTF-8 length the caller has counted (`utf8Length`). */
   string(s: string, bytes: number): void {
     this.varint(bytes);
@@ -145,7 +145,7 @@ export class ProtobufWriter {
     this.pos = pos;
   }
 
-  /** A length-delimited bytes field from valid hex (trace and span ids): half as many bytes as digits. */
+  /** A length-delimited bytes field from valid hex (a parent span id): half as many bytes as digits. */
   hexBytes(hex: string): void {
     const bytes = hex.length >> 1;
     this.varint(bytes);
@@ -174,13 +174,29 @@ export class ProtobufWriter {
       this.buf.copyWithin(mark + size, bodyStart, this.pos);
       this.pos += size - reserve;
     }
-    const buf = this.buf;
-    let pos = mark;
-    let n = length;
-    while (n >= 0x80) {
-      buf[pos++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    buf[pos] = n;
+    putVarint(this.buf, mark, length);
   }
+}
+
+/** Writes a varint at `pos`; returns the position after it. */
+function putVarint(buf: Buffer, pos: number, n: number): number {
+  // Integer operations while the value fits in 31 bits, the common case; division above.
+  while (n > 0x7fff_ffff) {
+    buf[pos++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  while (n >= 0x80) {
+    buf[pos++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+function putUint32(buf: Buffer, pos: number, n: number): number {
+  buf[pos] = n;
+  buf[pos + 1] = n >>> 8;
+  buf[pos + 2] = n >>> 16;
+  buf[pos + 3] = n >>> 24;
+  return pos + 4;
 }

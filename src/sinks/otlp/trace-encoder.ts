@@ -1,6 +1,7 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
+import { SPAN_ID_BYTES, TRACE_ID_BYTES } from '../../processors/to-spans/ids.js';
 import type { RoundTripSpan } from '../../processors/to-spans/span.js';
 import { FIXED32, FIXED64, LENGTH_DELIMITED, VARINT } from '../../telemetry/protobuf-reader.js';
 import { int64Size, ProtobufWriter, utf8Length, varintSize } from './protobuf-writer.js';
@@ -53,6 +54,17 @@ const RESERVE_BATCH = 3; // up to 2 MiB
 const RESERVE_SPAN = 2; // up to 16 KiB
 /** Distinct attribute keys remembered; attributes have few keys, so the cache restarts when full. */
 const KEY_CACHE_SIZE = 4096;
+/** Longer attributes (query texts, URLs) are not worth remembering: they seldom repeat. */
+const MAX_REMEMBERED_ATTRIBUTE = 128;
+
+/** An attribute key, encoded, with its last value and, once that value repeated, the whole attribute encoded. */
+interface KnownKey {
+  key: Buffer;
+  value: AttributeValue | undefined;
+  /** The repeated field the attribute was encoded in (span or resource attributes). */
+  fieldKey: number;
+  encoded: Buffer | undefined;
+}
 
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
@@ -104,14 +116,14 @@ function arraySize(items: readonly ArrayItem[]): number {
 /**
  * Encodes OTLP/HTTP protobuf ExportTraceServiceRequests straight from roundtrip spans, in
  * one pass into one reused buffer: the resource and scope are encoded once per resource and
- * scope object and copied into each request, attribute keys once per key, and ids go from hex
- * to bytes without strings in between. Fields left at their proto3 defaults (zero counts,
+ * scope object and copied into each request, attribute keys once per key (see `attributes`),
+ * and ids are copied as the bytes they are. Fields left at their proto3 defaults (zero counts,
  * UNSET status) are not written. The bytes differ from the OpenTelemetry serializer's only in
  * those defaults; test/sinks/otlp-trace-encoder.test.ts holds the two to the same content.
  */
 export class TraceRequestEncoder {
   private readonly w = new ProtobufWriter();
-  private readonly keys = new Map<string, Buffer>();
+  private readonly keys = new Map<string, KnownKey>();
   private readonly resources = new WeakMap<Resource, Buffer>();
   private readonly scopes = new WeakMap<InstrumentationScope, Buffer>();
 
@@ -140,9 +152,9 @@ export class TraceRequestEncoder {
     w.byte(SCOPE_SPANS_SPANS);
     const mark = w.begin(RESERVE_SPAN);
     w.byte(SPAN_TRACE_ID);
-    w.hexBytes(span.traceId);
+    w.bytes(span.ids, span.idsAt, TRACE_ID_BYTES);
     w.byte(SPAN_SPAN_ID);
-    w.hexBytes(span.spanId);
+    w.bytes(span.ids, span.idsAt + TRACE_ID_BYTES, SPAN_ID_BYTES);
     if (span.traceState !== undefined) this.stringField(SPAN_TRACE_STATE, span.traceState);
     if (span.parentSpanId !== undefined) {
       w.byte(SPAN_PARENT_SPAN_ID);
@@ -175,34 +187,56 @@ export class TraceRequestEncoder {
     w.end(mark, RESERVE_SPAN);
   }
 
-  /** A repeated KeyValue field; undefined values are left out. */
+  /**
+   * A repeated KeyValue field; undefined values are left out. Most attributes repeat from
+   * span to span (transport, peer, database system, server), so each key remembers its last
+   * value, and once a value comes twice in a row, the whole encoded attribute, which is then
+   * copied as it is while the value stays.
+   */
   private attributes(fieldKey: number, attributes: Attributes): void {
     const w = this.w;
     for (const name in attributes) {
       const value = attributes[name];
       if (value === undefined) continue;
-      const keyBytes = this.keys.get(name) ?? this.keyField(name);
-      if (typeof value === 'string') {
-        // The common case, inline: its UTF-8 length is counted once.
-        const bytes = utf8Length(value);
-        const anySize = 1 + varintSize(bytes) + bytes;
-        this.keyValueHead(fieldKey, keyBytes, anySize);
-        w.byte(ANY_STRING);
-        w.string(value, bytes);
-      } else if (Array.isArray(value)) {
-        const itemsSize = arraySize(value);
-        this.keyValueHead(fieldKey, keyBytes, 1 + varintSize(itemsSize) + itemsSize);
-        w.byte(ANY_ARRAY);
-        w.varint(itemsSize);
-        for (const item of value) {
-          w.byte(ARRAY_VALUES);
-          w.varint(scalarSize(item));
-          writeScalar(w, item);
+      const known = this.keys.get(name) ?? this.newKey(name);
+      if (value === known.value && known.fieldKey === fieldKey) {
+        if (known.encoded !== undefined) {
+          w.raw(known.encoded);
+          continue;
         }
+        const start = w.pos;
+        this.attribute(fieldKey, known.key, value);
+        if (w.pos - start <= MAX_REMEMBERED_ATTRIBUTE) known.encoded = Buffer.from(w.buf.subarray(start, w.pos));
       } else {
-        this.keyValueHead(fieldKey, keyBytes, scalarSize(value));
-        writeScalar(w, value);
+        known.value = value;
+        known.fieldKey = fieldKey;
+        known.encoded = undefined;
+        this.attribute(fieldKey, known.key, value);
       }
+    }
+  }
+
+  private attribute(fieldKey: number, keyBytes: Buffer, value: AttributeValue): void {
+    const w = this.w;
+    if (typeof value === 'string') {
+      // The common case, inline: its UTF-8 length is counted once.
+      const bytes = utf8Length(value);
+      this.keyValueHead(fieldKey, keyBytes, 1 + varintSize(bytes) + bytes);
+      w.byte(ANY_STRING);
+      w.string(value, bytes);
+    } else if (Array.isArray(value)) {
+      const itemsSize = arraySize(value);
+      this.keyValueHead(fieldKey, keyBytes, 1 + varintSize(itemsSize) + itemsSize);
+      w.byte(ANY_ARRAY);
+      w.varint(itemsSize);
+      for (const item of value) {
+        w.byte(ARRAY_VALUES);
+        w.varint(scalarSize(item));
+        writeScalar(w, item);
+      }
+    } else {
+      this.keyValueHead(fieldKey, keyBytes, scalarSize(value));
+      writeScalar(w, value);
     }
   }
 
@@ -221,12 +255,12 @@ export class TraceRequestEncoder {
     this.w.string(value, utf8Length(value));
   }
 
-  /** KeyValue.key, encoded: field key, length, UTF-8. */
-  private keyField(name: string): Buffer {
-    const field = this.encodedApart(() => this.stringField(KEY_VALUE_KEY, name));
+  /** A key seen for the first time: its KeyValue.key field (field key, length, UTF-8) encoded. */
+  private newKey(name: string): KnownKey {
+    const known: KnownKey = { key: this.encodedApart(() => this.stringField(KEY_VALUE_KEY, name)), value: undefined, fieldKey: 0, encoded: undefined };
     if (this.keys.size >= KEY_CACHE_SIZE) this.keys.clear();
-    this.keys.set(name, field);
-    return field;
+    this.keys.set(name, known);
+    return known;
   }
 
   /** ResourceSpans.resource, encoded once per resource. */

@@ -76,7 +76,7 @@ export function openTcpdumpSource(options: TcpdumpSourceOptions, stats: Stats): 
   });
   const failure = async (): Promise<Error | undefined> => {
     const code = await exited;
-    return code === 0 || code === null ? undefined : captureError(options.interface, lastLine || `${argv[0]} exited with status ${code}`);
+    return code === 0 || code === null ? undefined : captureError(options.interface, lastLine || `${argv[0]} exited with status ${code}`, argv[0]);
   };
   void exited.then(async () => failReady((await failure()) ?? new Error(`${argv[0]} exited before capturing`)));
 
