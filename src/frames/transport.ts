@@ -38,6 +38,9 @@ export function decodeUdp(raw: RawPacket, ip: IpHeader, data: Buffer, offset: nu
   return newPacket(raw, ip, 17, u16(data, offset), u16(data, offset + 2), undefined, data, offset + UDP_HEADER, end);
 }
 
+/** Shared by every packet without payload (pure ACKs are about half of TCP): a view costs an allocation. */
+const NO_PAYLOAD = Buffer.alloc(0);
+
 function newPacket(
   raw: RawPacket,
   ip: IpHeader,
@@ -59,7 +62,10 @@ function newPacket(
     srcPort,
     dstPort,
     tcp,
-    payload: data.subarray(payloadStart, payloadEnd < data.length ? payloadEnd : data.length),
+    payload:
+      payloadStart >= payloadEnd || payloadStart >= data.length
+        ? NO_PAYLOAD
+        : data.subarray(payloadStart, payloadEnd < data.length ? payloadEnd : data.length),
     payloadLength: payloadEnd - payloadStart,
   };
 }

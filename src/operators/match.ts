@@ -25,7 +25,11 @@ interface Waiting {
   requests: L7Message[];
 }
 
-type StatusCounters = Record<RoundTripStatus, Counter>;
+interface ProtocolEntry {
+  module: ProtocolModule | undefined;
+  strategy: MatchStrategy;
+  counters: Record<RoundTripStatus, Counter>;
+}
 
 /**
  * Pairs requests with responses into roundtrips, by the protocol's strategy: `ordered` (each
@@ -47,18 +51,25 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
   const timeoutUs = options.requestTimeoutUs ?? DEFAULT_REQUEST_TIMEOUT_US;
   const maxPending = options.maxPendingPerConversation ?? DEFAULT_MAX_PENDING;
   const scanIntervalUs = Math.min(timeoutUs, FULL_SCAN_INTERVAL_US);
-  const statusCounters = new Map<string, StatusCounters>();
   const overflowCounters = new Map<string, Counter>();
   const unmatchedCounters = new Map<string, Counter>();
+  // One lookup per message for everything the matcher needs to know about its protocol.
+  const protocols = new Map<string, ProtocolEntry>();
 
-  const countStatus = (protocol: string, status: RoundTripStatus): void => {
-    let counters = statusCounters.get(protocol);
-    if (counters === undefined) {
-      const make = (s: RoundTripStatus) => stats.counter('packetd_roundtrips_total', 'Roundtrips emitted by the matcher', { protocol, status: s });
-      counters = { ok: make('ok'), error: make('error'), unanswered: make('unanswered') };
-      statusCounters.set(protocol, counters);
+  const protocolOf = (name: string): ProtocolEntry => {
+    let entry = protocols.get(name);
+    if (entry === undefined) {
+      const module = getProtocol(name);
+      const make = (status: RoundTripStatus) =>
+        stats.counter('packetd_roundtrips_total', 'Roundtrips emitted by the matcher', { protocol: name, status });
+      entry = {
+        module,
+        strategy: module?.match ?? 'ordered',
+        counters: { ok: make('ok'), error: make('error'), unanswered: make('unanswered') },
+      };
+      protocols.set(name, entry);
     }
-    counters[status].inc();
+    return entry;
   };
 
   const countPer = (counters: Map<string, Counter>, name: string, help: string, protocol: string): void => {
@@ -75,21 +86,20 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
       const waiting = new Map<number, Waiting>();
       let lastFullScan = -Infinity;
 
-      const emit = (request: L7Message, response: L7Message | undefined): void => {
-        const rt = toRoundTrip(request, response, getProtocol(request.protocol));
-        countStatus(rt.protocol, rt.status);
+      const emit = (request: L7Message, response: L7Message | undefined, protocol = protocolOf(request.protocol)): void => {
+        const rt = toRoundTrip(request, response, protocol.module);
+        protocol.counters[rt.status].inc();
         subscriber.next(rt);
       };
 
       const expire = (entry: Waiting, now: number): void => {
         const requests = entry.requests;
         while (requests.length > 0 && requests[0]!.end + timeoutUs <= now) emit(requests.shift()!, undefined);
-        if (requests.length === 0) waiting.delete(entry.conv.id);
       };
 
       const expireAll = (now: number): void => {
         lastFullScan = now;
-        for (const entry of [...waiting.values()]) expire(entry, now);
+        for (const entry of waiting.values()) expire(entry, now);
       };
 
       const flush = (convId: number): void => {
@@ -99,8 +109,8 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         for (const request of entry.requests) emit(request, undefined);
       };
 
-      const addRequest = (msg: L7Message): void => {
-        let entry = waiting.get(msg.conv.id);
+      const addRequest = (msg: L7Message, own: Waiting | undefined): void => {
+        let entry = own;
         if (entry === undefined) {
           entry = { conv: msg.conv, requests: [] };
           waiting.set(msg.conv.id, entry);
@@ -111,42 +121,42 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         entry.requests.push(msg);
       };
 
-      const answer = (msg: L7Message, strategy: MatchStrategy): void => {
-        const entry = waiting.get(msg.conv.id);
-        const requests = entry?.requests;
-        const index = requests === undefined ? -1 : strategy === 'id' ? requests.findIndex((r) => r.id === msg.id) : 0;
+      const answer = (msg: L7Message, own: Waiting | undefined, protocol: ProtocolEntry): void => {
+        const requests = own?.requests;
+        const index =
+          requests === undefined || requests.length === 0 ? -1 : protocol.strategy === 'id' ? requests.findIndex((r) => r.id === msg.id) : 0;
         if (index < 0) {
           countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
           return;
         }
         const request = index === 0 ? requests!.shift()! : requests!.splice(index, 1)[0]!;
-        if (requests!.length === 0) waiting.delete(msg.conv.id);
-        emit(request, msg);
+        emit(request, msg, protocol);
       };
 
       const onMessage = (msg: L7Message): void => {
-        const strategy = getProtocol(msg.protocol)?.match ?? 'ordered';
-        if (strategy === 'stream') {
-          if (msg.type === 'request') emit(msg, undefined);
-          else if (msg.request !== undefined) emit(msg.request, msg);
+        const protocol = protocolOf(msg.protocol);
+        if (protocol.strategy === 'stream') {
+          if (msg.type === 'request') emit(msg, undefined, protocol);
+          else if (msg.request !== undefined) emit(msg.request, msg, protocol);
           else countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
           return;
         }
+        // Entries live until their conversation closes: requests come and go on a connection
+        // many times, and recreating the entry each time showed in profiles.
         const own = waiting.get(msg.conv.id);
         if (own !== undefined) expire(own, msg.start);
-        if (msg.type === 'response') answer(msg, strategy);
-        else if (msg.noReply === true) emit(msg, undefined);
+        if (msg.type === 'response') answer(msg, own, protocol);
+        else if (msg.noReply === true) emit(msg, undefined, protocol);
         else {
-          if (strategy === 'id') replaceSameId(msg);
-          addRequest(msg);
+          if (protocol.strategy === 'id' && own !== undefined) replaceSameId(msg, own, protocol);
+          addRequest(msg, own);
         }
       };
 
       /** A request reusing a pending id (a retry) leaves the earlier one unanswered. */
-      const replaceSameId = (msg: L7Message): void => {
-        const requests = waiting.get(msg.conv.id)?.requests;
-        const index = requests === undefined ? -1 : requests.findIndex((r) => r.id === msg.id);
-        if (index >= 0) emit(requests!.splice(index, 1)[0]!, undefined);
+      const replaceSameId = (msg: L7Message, own: Waiting, protocol: ProtocolEntry): void => {
+        const index = own.requests.findIndex((r) => r.id === msg.id);
+        if (index >= 0) emit(own.requests.splice(index, 1)[0]!, undefined, protocol);
       };
 
       const subscription = source.subscribe({

@@ -107,7 +107,9 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     { connector: () => new Subject<RoundTrip>(), resetOnDisconnect: false },
   );
 
-  const finished: Promise<void>[] = [countInto(summary, roundtrips$)];
+  const before = roundtripCounts(stats);
+  // The pipelines' own subscriptions tell when the input is done; without any, one that only waits.
+  const finished: Promise<void>[] = pipelines.length > 0 ? [] : [completionOf(roundtrips$)];
   for (const pipeline of pipelines) {
     const processed$ = pipeline.operators.reduce((stream$, operator) => operator(stream$), roundtrips$ as Observable<RoundTrip>);
     finished.push(
@@ -134,22 +136,34 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
 
   // readCapture counts what it reads; the same name and labels return its counter.
   summary.packets = stats.counter('packetd_packets_read_total', 'Packets read from capture sources').value;
+  for (const [protocol, byStatus] of Object.entries(roundtripCounts(stats))) {
+    for (const [status, n] of Object.entries(byStatus) as [RoundTripStatus, number][]) {
+      const emitted = n - (before[protocol]?.[status] ?? 0);
+      if (emitted === 0) continue;
+      (summary.roundtripsByProtocol[protocol] ??= {})[status] = emitted;
+      summary.roundtrips += emitted;
+    }
+  }
   for (const counter of stats.allCounters()) {
     if (counter.name === 'packetd_decode_errors_total') summary.decodeErrors += counter.value;
   }
   return summary;
 }
 
-function countInto(summary: RunSummary, roundtrips$: Observable<RoundTrip>): Promise<void> {
-  return new Promise((resolve) => {
-    roundtrips$.subscribe({
-      next: (rt) => {
-        summary.roundtrips++;
-        const byStatus = (summary.roundtripsByProtocol[rt.protocol] ??= {});
-        byStatus[rt.status] = (byStatus[rt.status] ?? 0) + 1;
-      },
-      complete: resolve,
-      error: () => resolve(),
-    });
-  });
+/**
+ * Roundtrips emitted so far, by protocol and status, from the matcher's counters: counting them
+ * here again would cost a subscription and a lookup per roundtrip.
+ */
+function roundtripCounts(stats: Stats): Record<string, Partial<Record<RoundTripStatus, number>>> {
+  const counts: Record<string, Partial<Record<RoundTripStatus, number>>> = {};
+  for (const counter of stats.allCounters()) {
+    if (counter.name !== 'packetd_roundtrips_total') continue;
+    const { protocol, status } = counter.labels as { protocol: string; status: RoundTripStatus };
+    (counts[protocol] ??= {})[status] = counter.value;
+  }
+  return counts;
+}
+
+function completionOf(stream$: Observable<unknown>): Promise<void> {
+  return new Promise((resolve) => stream$.subscribe({ complete: () => resolve(), error: () => resolve() }));
 }
