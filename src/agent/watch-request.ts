@@ -11,8 +11,8 @@ export interface WatchRequest {
   timeoutMs: number;
 }
 
-export const WATCH_DEFAULT_MAX = 1000;
-export const WATCH_DEFAULT_TIMEOUT_MS = 60_000;
+const WATCH_DEFAULT_MAX = 1000;
+const WATCH_DEFAULT_TIMEOUT_MS = 60_000;
 const WATCH_LIMIT_MAX = 1_000_000;
 const WATCH_LIMIT_TIMEOUT_MS = 3_600_000;
 

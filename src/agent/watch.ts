@@ -21,10 +21,6 @@ export class RoundtripWatch {
     return () => this.listeners.delete(listener);
   }
 
-  get watchers(): number {
-    return this.listeners.size;
-  }
-
   /** The named pipeline that feeds this watch; append it to a config's pipelines. */
   pipeline(): NamedPipeline {
     const sink: Sink = {

@@ -42,7 +42,8 @@ export class RandomIds implements IdSource {
       const start = this.offset;
       this.offset += bytes;
       if (!this.allZero(start, bytes)) {
-        this.pool.copy(target, offset, start, start + bytes);
+        // A loop: Buffer#copy's argument checks cost more than copying 8 or 16 bytes.
+        for (let i = 0; i < bytes; i++) target[offset + i] = this.pool[start + i]!;
         return;
       }
     }

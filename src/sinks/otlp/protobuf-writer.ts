@@ -1,6 +1,6 @@
 /**
- * A protobuf wire-format writer into one growing Buffer, reused from request to request
- * (`take()` copies the request out). Lengths are written first when the caller knows them
+ * A protobuf wire-format writer into one growing Buffer per request (`take()` hands it over
+ * and starts the next). Lengths are written first when the caller knows them
  * (`utf8Length`), else back-patched: `begin(n)` reserves n bytes for a length that
  * `end(mark, n)` fills in, moving the body when the length needs more or fewer bytes, which a
  * good guess of n makes rare. The counterpart of src/telemetry/protobuf-reader.ts.
@@ -15,9 +15,9 @@ export function varintSize(n: number): number {
   if (n < 0x80) return 1;
   if (n < 0x4000) return 2;
   if (n < 0x20_0000) return 3;
-  let size = 4;
-  for (n = Math.floor(n / 0x1000_0000); n >= 0x80; n = Math.floor(n / 0x80)) size++;
-  return n > 0 ? size + 1 : size;
+  let size = 3;
+  for (n = Math.floor(n / 0x20_0000); n > 0; n = Math.floor(n / 0x80)) size++;
+  return size;
 }
 
 /** The bytes an int64 varint takes: ten for a negative value (two's complement). */
@@ -54,10 +54,13 @@ export class ProtobufWriter {
     this.buf = grown;
   }
 
-  /** The bytes written since the last `take`, as a buffer of their own; the writer starts over. */
+  /**
+   * The bytes written since the last `take`, handed over without a copy; the writer starts
+   * over in a new buffer as large as the last, so requests of a steady size never grow one.
+   */
   take(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
     this.pos = 0;
     return out;
   }

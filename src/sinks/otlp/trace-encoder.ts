@@ -115,7 +115,7 @@ function arraySize(items: readonly ArrayItem[]): number {
 
 /**
  * Encodes OTLP/HTTP protobuf ExportTraceServiceRequests straight from roundtrip spans, in
- * one pass into one reused buffer: the resource and scope are encoded once per resource and
+ * one pass into one buffer per request: the resource and scope are encoded once per resource and
  * scope object and copied into each request, attribute keys once per key (see `attributes`),
  * and ids are copied as the bytes they are. Fields left at their proto3 defaults (zero counts,
  * UNSET status) are not written. The bytes differ from the OpenTelemetry serializer's only in
@@ -206,7 +206,8 @@ export class TraceRequestEncoder {
         }
         const start = w.pos;
         this.attribute(fieldKey, known.key, value);
-        if (w.pos - start <= MAX_REMEMBERED_ATTRIBUTE) known.encoded = Buffer.from(w.buf.subarray(start, w.pos));
+        // Arrays are left out: the same array could have changed since.
+        if (w.pos - start <= MAX_REMEMBERED_ATTRIBUTE && !Array.isArray(value)) known.encoded = Buffer.from(w.buf.subarray(start, w.pos));
       } else {
         known.value = value;
         known.fieldKey = fieldKey;
@@ -305,10 +306,14 @@ export class TraceRequestEncoder {
 }
 
 /**
- * Spans by resource, then scope, by identity and in order of first appearance (a run's spans
- * share one of each, so a batch is normally one group).
+ * Spans by resource, then scope, by identity and in order of first appearance. A run's spans
+ * share one resource and scope, so a batch is normally one group, found without maps.
  */
-function groupByResourceAndScope(spans: readonly RoundTripSpan[]): Map<Resource, Map<InstrumentationScope, RoundTripSpan[]>> {
+function groupByResourceAndScope(spans: readonly RoundTripSpan[]): Map<Resource, Map<InstrumentationScope, readonly RoundTripSpan[]>> {
+  const first = spans[0];
+  if (first !== undefined && spans.every((s) => s.resource === first.resource && s.instrumentationScope === first.instrumentationScope)) {
+    return new Map([[first.resource, new Map([[first.instrumentationScope, spans]])]]);
+  }
   const groups = new Map<Resource, Map<InstrumentationScope, RoundTripSpan[]>>();
   for (const span of spans) {
     let byScope = groups.get(span.resource);
