@@ -1,3 +1,4 @@
+import { u32, u32le } from '../frames/bytes.js';
 import { CaptureFormatError } from './capture-format-error.js';
 import { MAX_RECORD_BYTES, type PacketSink, type RecordReader } from './record-reader.js';
 
@@ -47,9 +48,10 @@ export class ClassicPcapReader implements RecordReader {
       const capLen = this.capturedLength(buf, pos, base + pos);
       const next = pos + RECORD_HEADER_BYTES + capLen;
       if (next > end) break;
-      const seconds = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
-      const fraction = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
-      const origLen = le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12);
+      // Bounds are checked above; the Buffer read methods would check them again per field.
+      const seconds = le ? u32le(buf, pos) : u32(buf, pos);
+      const fraction = le ? u32le(buf, pos + 4) : u32(buf, pos + 4);
+      const origLen = le ? u32le(buf, pos + 12) : u32(buf, pos + 12);
       this.onPacket({
         ts: seconds * 1_000_000 + (this.nanoseconds ? Math.floor(fraction / 1000) : fraction),
         linkType,
@@ -73,7 +75,7 @@ export class ClassicPcapReader implements RecordReader {
   }
 
   private capturedLength(buf: Buffer, pos: number, offset: number): number {
-    const capLen = this.littleEndian ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
+    const capLen = this.littleEndian ? u32le(buf, pos + 8) : u32(buf, pos + 8);
     if (capLen > MAX_RECORD_BYTES) {
       throw new CaptureFormatError(`packet record claims ${capLen} captured bytes (corrupt length)`, offset);
     }
