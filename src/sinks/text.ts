@@ -35,11 +35,19 @@ function endpoint(ep: Endpoint): string {
   return ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
 }
 
+/** The query text usually starts with the operation ("SET ? ?"): then the operation is not repeated. */
+function repeatsOperation(rt: RoundTrip): boolean {
+  const operation = rt.attributes['db.operation.name'];
+  const query = rt.attributes['db.query.text'];
+  return typeof operation === 'string' && typeof query === 'string' && query.toUpperCase().startsWith(operation.toUpperCase());
+}
+
 function headline(rt: RoundTrip): string {
   let out = '';
+  const skipOperation = repeatsOperation(rt);
   for (const key of HEADLINE_ATTRIBUTES) {
     const value = rt.attributes[key];
-    if (value === undefined) continue;
+    if (value === undefined || (skipOperation && key === 'db.operation.name')) continue;
     const text = String(value).replace(/\s+/g, ' ');
     out += ' ' + (text.length > MAX_HEADLINE_VALUE ? text.slice(0, MAX_HEADLINE_VALUE - 1) + '…' : text);
   }

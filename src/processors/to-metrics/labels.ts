@@ -23,7 +23,7 @@ export const DEFAULT_LABELS: readonly string[] = [
   'rpc.method',
   'rpc.grpc.status_code',
   'dns.question.type',
-  'dns.response.code',
+  'dns.response_code',
   'messaging.system',
   'messaging.operation.name',
   'messaging.destination.name',
