@@ -180,8 +180,18 @@ function reportZodIssues(zodIssues: z.core.$ZodIssue[], prefix: PropertyKey[], r
 
 function checkProtocols(config: PipelineFile, report: Report): void {
   for (const [i, rule] of (config.protocols ?? []).entries()) {
-    if (getProtocol(rule.protocol) === undefined) {
+    const module = getProtocol(rule.protocol);
+    if (module === undefined) {
       report(['protocols', i, 'protocol'], `unknown protocol "${rule.protocol}" (known: ${protocolNames().join(', ')})`);
+      continue;
+    }
+    const known = module.optionNames;
+    if (known === undefined) continue;
+    for (const key of Object.keys(rule.options ?? {})) {
+      if (!known.includes(key)) {
+        const choices = known.length > 0 ? `known: ${known.join(', ')}` : 'it takes none';
+        report(['protocols', i, 'options', key], `unknown ${rule.protocol} option (${choices})`);
+      }
     }
   }
 }

@@ -76,6 +76,11 @@ export interface ProtocolModule {
    */
   detect(payload: Buffer, dir: Direction, transport: 'tcp' | 'udp'): Detection;
   createDecoder(ctx: DecoderContext): StreamDecoder;
+  /**
+   * The rule options the decoder reads (YAML `options:` keys). When given, any other key is a
+   * validation error at its YAML line, so a typo is not silently ignored.
+   */
+  optionNames?: readonly string[];
   /** Roundtrip-level attributes derived from the paired messages (e.g. status → error). */
   combine?(request: L7Message, response: L7Message | undefined): { attributes: Attributes; error: boolean };
 }

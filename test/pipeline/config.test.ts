@@ -137,6 +137,23 @@ pipelines:
     ]);
   });
 
+  it('reports protocol options the protocol does not read (typos) at their line', async () => {
+    const text = `source: { pcap: { path: x.pcap } }
+protocols:
+  - protocol: http
+    options:
+      capture_header: true
+  - protocol: postgresql
+    options: { include_literals: true }
+pipelines:
+  log:
+    sinks: [{ use: jsonl }]
+`;
+    expect(await errorsOf(text)).toEqual([
+      'p.yaml:5: protocols[0].options.capture_header: unknown http option (known: capture_headers, include_sensitive_headers, capture_body_bytes, max_header_bytes)',
+    ]);
+  });
+
   it('reports missing sections and empty pipelines', async () => {
     expect(await errorsOf('pipelines: {}\n')).toEqual([
       'p.yaml:1: source: expected object, received undefined',

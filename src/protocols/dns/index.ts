@@ -1,6 +1,7 @@
 import type { ProtocolModule } from '../types.js';
 import { DnsDecoder } from './decoder.js';
 import { detectDns } from './detect.js';
+import { DNS_OPTION_NAMES } from './options.js';
 
 /**
  * DNS (RFC 1035) over UDP, a message per datagram, and over TCP, length-prefixed with any
@@ -48,4 +49,5 @@ export const dns: ProtocolModule = {
   match: 'id',
   detect: detectDns,
   createDecoder: (ctx) => new DnsDecoder(ctx),
+  optionNames: DNS_OPTION_NAMES,
 };

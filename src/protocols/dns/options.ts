@@ -4,6 +4,8 @@ export interface DnsOptions {
   maxRecords: number;
 }
 
+export const DNS_OPTION_NAMES = ['max_records'] as const;
+
 const DEFAULT_MAX_RECORDS = 16;
 
 export function dnsOptions(options: Record<string, unknown>): DnsOptions {

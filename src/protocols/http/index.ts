@@ -1,6 +1,7 @@
 import type { ProtocolModule } from '../types.js';
 import { HttpDecoder } from './decoder.js';
 import { detectHttp } from './detect.js';
+import { HTTP_OPTION_NAMES } from './options.js';
 
 /**
  * HTTP/1.0 and 1.1. Responses come in request order (pipelining), so the matcher pairs them
@@ -14,4 +15,5 @@ export const http: ProtocolModule = {
   match: 'ordered',
   detect: detectHttp,
   createDecoder: (ctx) => new HttpDecoder(ctx),
+  optionNames: HTTP_OPTION_NAMES,
 };

@@ -16,6 +16,8 @@ export interface HttpOptions {
   maxHeaderBytes: number;
 }
 
+export const HTTP_OPTION_NAMES = ['capture_headers', 'include_sensitive_headers', 'capture_body_bytes', 'max_header_bytes'] as const;
+
 const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
 
 function sizeOr(value: unknown, fallback: number): number {

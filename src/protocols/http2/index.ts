@@ -1,6 +1,7 @@
 import type { ProtocolModule } from '../types.js';
 import { Http2Decoder } from './decoder.js';
 import { detectHttp2 } from './detect.js';
+import { HTTP2_OPTION_NAMES } from './options.js';
 
 /**
  * HTTP/2 without TLS (h2c): prior knowledge (the client preface) or an Upgrade from HTTP/1.1
@@ -15,6 +16,7 @@ export const http2: ProtocolModule = {
   match: 'stream',
   detect: detectHttp2,
   createDecoder: (ctx) => new Http2Decoder(ctx),
+  optionNames: HTTP2_OPTION_NAMES,
 };
 
 /**

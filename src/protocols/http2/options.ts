@@ -10,6 +10,9 @@ export interface Http2Options extends HttpOptions {
   maxStreams: number;
 }
 
+/** Body capture is HTTP/1 only. */
+export const HTTP2_OPTION_NAMES = ['capture_headers', 'include_sensitive_headers', 'max_header_bytes', 'max_streams'] as const;
+
 const DEFAULT_MAX_STREAMS = 1024;
 
 export function http2Options(options: Record<string, unknown>): Http2Options {

@@ -1,6 +1,7 @@
 import type { ProtocolModule } from '../types.js';
 import { MemcachedDecoder } from './decoder.js';
 import { detectMemcached } from './detect.js';
+import { MEMCACHED_OPTION_NAMES } from './options.js';
 
 /**
  * memcached, text protocol (get/gets/gat/gats with many keys, set/add/replace/append/prepend/
@@ -31,4 +32,5 @@ export const memcached: ProtocolModule = {
   match: 'ordered',
   detect: detectMemcached,
   createDecoder: (ctx) => new MemcachedDecoder(ctx),
+  optionNames: MEMCACHED_OPTION_NAMES,
 };

@@ -4,6 +4,8 @@ export interface MemcachedOptions {
   includeArguments: boolean;
 }
 
+export const MEMCACHED_OPTION_NAMES = ['include_arguments'] as const;
+
 export function memcachedOptions(options: Record<string, unknown>): MemcachedOptions {
   return { includeArguments: options['include_arguments'] === true };
 }

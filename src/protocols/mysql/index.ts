@@ -1,6 +1,7 @@
 import type { ProtocolModule } from '../types.js';
 import { MysqlDecoder } from './decoder.js';
 import { detectMysql } from './detect.js';
+import { SQL_OPTION_NAMES } from '../sql/options.js';
 
 /**
  * MySQL and MariaDB client/server protocol, recognised on any port by the server's greeting
@@ -31,4 +32,5 @@ export const mysql: ProtocolModule = {
   match: 'stream',
   detect: detectMysql,
   createDecoder: (ctx) => new MysqlDecoder(ctx),
+  optionNames: SQL_OPTION_NAMES,
 };

@@ -1,6 +1,7 @@
 import type { ProtocolModule } from '../types.js';
 import { PostgresqlDecoder } from './decoder.js';
 import { detectPostgresql } from './detect.js';
+import { SQL_OPTION_NAMES } from '../sql/options.js';
 
 /**
  * PostgreSQL frontend/backend protocol 3, recognised on any port by its startup message
@@ -36,4 +37,5 @@ export const postgresql: ProtocolModule = {
   match: 'stream',
   detect: detectPostgresql,
   createDecoder: (ctx) => new PostgresqlDecoder(ctx),
+  optionNames: SQL_OPTION_NAMES,
 };

@@ -1,6 +1,7 @@
 import type { ProtocolModule } from '../types.js';
 import { RedisDecoder } from './decoder.js';
 import { detectRedis } from './detect.js';
+import { REDIS_OPTION_NAMES } from './options.js';
 
 /**
  * Redis: RESP2 and RESP3 (after `HELLO 3`: maps, sets, doubles, booleans, big numbers,
@@ -28,4 +29,5 @@ export const redis: ProtocolModule = {
   match: 'ordered',
   detect: detectRedis,
   createDecoder: (ctx) => new RedisDecoder(ctx),
+  optionNames: REDIS_OPTION_NAMES,
 };

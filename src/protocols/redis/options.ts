@@ -4,6 +4,8 @@ export interface RedisOptions {
   includeArguments: boolean;
 }
 
+export const REDIS_OPTION_NAMES = ['include_arguments'] as const;
+
 export function redisOptions(options: Record<string, unknown>): RedisOptions {
   return { includeArguments: options['include_arguments'] === true };
 }

@@ -8,6 +8,8 @@ export interface SqlOptions {
   maxQueryBytes: number;
 }
 
+export const SQL_OPTION_NAMES = ['include_literals', 'max_query_bytes'] as const;
+
 const DEFAULT_MAX_QUERY_BYTES = 2048;
 
 export function sqlOptions(options: Record<string, unknown>): SqlOptions {
