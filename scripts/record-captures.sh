@@ -6,45 +6,14 @@
 #        PORT=NNNN to listen elsewhere than 8080 (update pipeline.yaml and captures/README.md then).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(realpath -m "${1:-$here/../captures}")
+. "$here/lib/record-common.sh" "$@"
 port=${PORT:-8080}
 
-need=()
-for p in tcpdump:tcpdump nginx:nginx curl:curl ab:apache2-utils python3:python3 capinfos:tshark; do
-  command -v "${p%%:*}" >/dev/null || need+=("${p##*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing tcpdump:tcpdump nginx:nginx curl:curl ab:apache2-utils python3:python3 capinfos:tshark
 
-port_is_free() {
-  python3 - "$1" <<'PY'
-import socket, sys
-for family, host in ((socket.AF_INET, '127.0.0.1'), (socket.AF_INET6, '::1')):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx does: TIME_WAIT is fine
-    try:
-        s.bind((host, int(sys.argv[1])))
-    except OSError:
-        sys.exit(1)
-    finally:
-        s.close()
-PY
-}
-port_is_free "$port" || { echo "port $port is busy: set PORT to a free high port" >&2; exit 1; }
+bindable "$port" tcp 127.0.0.1 ::1 || { echo "port $port is busy: set PORT to a free high port" >&2; exit 1; }
 
-work=$(mktemp -d)
-ngx='' tcpd=''
-cleanup() {
-  [ -n "$tcpd" ] && kill -INT "$tcpd" 2>/dev/null || true
-  [ -n "$ngx" ] && kill "$ngx" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/www/static" "$work/logs" "$out"
+mkdir -p "$work/www/static" "$work/logs"
 chmod 755 "$work"  # nginx workers run unprivileged
 echo '<html><body><h1>packetd test page</h1></body></html>' > "$work/www/index.html"
 # Half text, half random: gzipped it still fills nginx's gzip buffers several times.
@@ -71,28 +40,13 @@ http {
   }
 }
 CONF
-nginx -c "$work/nginx.conf" -p "$work" -e "$work/logs/error.log" & ngx=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+nginx -c "$work/nginx.conf" -p "$work" -e "$work/logs/error.log" & servers+=($!)
+wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$port/"
 
 base="http://127.0.0.1:$port"
 c() { curl -s -o /dev/null "$@"; }
 # several URLs on one command line: curl reuses the keep-alive connection.
 c_many() { local args=(); for u in "$@"; do args+=(-o /dev/null "$u"); done; curl -s -g "${args[@]}"; }
-
-# start_capture FILE: tcpdump on lo for the server port, returns once it is listening.
-# Immediate mode hands each packet over at once; its ring holds buffer/snaplen packets, so the
-# snaplen is just above lo's MTU and the buffer large, or the kernel drops packets under load.
-start_capture() {
-  rm -f "$1"
-  tcpdump -i lo --immediate-mode -B 65536 -U -s 65600 -w "$1" "tcp port $port" 2>"$work/tcpdump.err" & tcpd=$!
-  for _ in $(seq 1 100); do grep -q 'listening on' "$work/tcpdump.err" && return; sleep 0.05; done
-  echo "tcpdump did not start: $(cat "$work/tcpdump.err")" >&2; exit 1
-}
-stop_capture() {
-  sleep 0.5
-  kill -INT "$tcpd"; wait "$tcpd" || true; tcpd=''
-  if grep -E '^[1-9][0-9]* packets dropped' "$work/tcpdump.err" >&2; then echo 'tcpdump dropped packets: record again' >&2; exit 1; fi
-}
 
 # Main mixed capture: what pipeline.yaml and `npm start` replay.
 start_capture "$out/http-nginx.pcap"
@@ -149,11 +103,6 @@ stop_capture
 # Each capture must hold every request the clients sent (tshark counts them).
 for expect in http-nginx:16 http-ab-keepalive:50 http-pipelined:6 http-ipv6:4; do
   f=$out/${expect%%:*}.pcap
-  n=$(tshark -r "$f" -n -d "tcp.port==$port,http" -T fields -E occurrence=a -e http.request.method 2>/dev/null | tr ',' '\n' | grep -c .)
-  [ "$n" = "${expect##*:}" ] || { echo "$f: $n requests, expected ${expect##*:}: record again" >&2; exit 1; }
+  expect_count "$f" requests "${expect##*:}" "$(count_fields "$f" http.request.method -d "tcp.port==$port,http")"
 done
-for f in http-nginx http-ab-keepalive http-pipelined http-ipv6; do
-  printf '%-24s %6s packets %8s bytes\n' "$f.pcap" \
-    "$(capinfos -M -c "$out/$f.pcap" | awk -F': *' '/Number of packets/ {print $2}')" \
-    "$(stat -c %s "$out/$f.pcap")"
-done
+for f in http-nginx http-ab-keepalive http-pipelined http-ipv6; do summarize "$out/$f.pcap"; done

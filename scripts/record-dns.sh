@@ -9,48 +9,15 @@
 # and 127.0.0.3 (a failing upstream, not captured) must have the port free too.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(realpath -m "${1:-$here/../captures}")
+. "$here/lib/record-common.sh" "$@"
 port=${PORT:-53}
 
-need=()
-for p in tcpdump:tcpdump dnsmasq:dnsmasq-base dig:dnsutils python3:python3 capinfos:tshark; do
-  command -v "${p%%:*}" >/dev/null || need+=("${p##*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing tcpdump:tcpdump dnsmasq:dnsmasq-base dig:dnsutils python3:python3 capinfos:tshark
 
-port_is_free() {
-  python3 - "$1" <<'PY'
-import socket, sys
-for family, host in ((socket.AF_INET, '127.0.0.1'), (socket.AF_INET, '127.0.0.2'), (socket.AF_INET, '127.0.0.3'), (socket.AF_INET6, '::1')):
-    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-        s = socket.socket(family, kind)
-        try:
-            s.bind((host, int(sys.argv[1])))
-        except OSError:
-            sys.exit(1)
-        finally:
-            s.close()
-PY
-}
-port_is_free "$port" || { echo "port $port is busy on 127.0.0.1-3 or ::1: set PORT to a free port" >&2; exit 1; }
-
-work=$(mktemp -d)
-dnsm='' upstr='' tcpd=''
-cleanup() {
-  [ -n "$tcpd" ] && kill -INT "$tcpd" 2>/dev/null || true
-  [ -n "$dnsm" ] && kill "$dnsm" 2>/dev/null || true
-  [ -n "$upstr" ] && kill "$upstr" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$out"
+bindable "$port" udp+tcp 127.0.0.1 127.0.0.2 127.0.0.3 ::1 || { echo "port $port is busy on 127.0.0.1-3 or ::1: set PORT to a free port" >&2; exit 1; }
 
 # An upstream for broken.test (not captured) that fails every query: dnsmasq relays its SERVFAIL.
-python3 - "$port" <<'PY' & upstr=$!
+python3 - "$port" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('127.0.0.3', int(sys.argv[1])))
@@ -60,6 +27,7 @@ while True:
     # Same id and question; QR and RA set, RCODE 2 (SERVFAIL), no records.
     s.sendto(query[:2] + bytes([0x80 | (query[2] & 0x79), 0x82]) + query[4:6] + bytes(6) + query[12:], peer)
 PY
+servers+=($!)
 
 # Names under test/ are local: unknown ones get NXDOMAIN, not a forward; broken.test goes to
 # the failing upstream; other names are REFUSED (no upstream).
@@ -81,26 +49,14 @@ for i in $(seq 1 20); do args+=(--host-record=many.example.test,127.0.1.$i); don
 for i in 1 2 3 4 5 6; do
   args+=("--txt-record=big.example.test,chunk $i of a text record long enough that six of them need more than a 512-byte UDP reply")
 done
-dnsmasq "${args[@]}" 2>"$work/dnsmasq.err" & dnsm=$!
-for _ in $(seq 1 50); do dig @127.0.0.1 -p "$port" +tries=1 +timeout=1 +short www.example.test >/dev/null 2>&1 && break; sleep 0.1; done
+dnsmasq "${args[@]}" 2>"$work/dnsmasq.err" & servers+=($!)
+wait_for 5 dig @127.0.0.1 -p "$port" +tries=1 +timeout=1 +short www.example.test
 
-# start_capture FILE: tcpdump on lo for the DNS ports, returns once it is listening.
-start_capture() {
-  rm -f "$1"
-  tcpdump -i lo --immediate-mode -B 65536 -U -s 65600 -w "$1" "port $port and not host 127.0.0.3" 2>"$work/tcpdump.err" & tcpd=$!
-  for _ in $(seq 1 100); do grep -q 'listening on' "$work/tcpdump.err" && return; sleep 0.05; done
-  echo "tcpdump did not start: $(cat "$work/tcpdump.err")" >&2; exit 1
-}
-stop_capture() {
-  sleep 0.5
-  kill -INT "$tcpd"; wait "$tcpd" || true; tcpd=''
-  if grep -E '^[1-9][0-9]* packets dropped' "$work/tcpdump.err" >&2; then echo 'tcpdump dropped packets: record again' >&2; exit 1; fi
-}
-
+filter="port $port and not host 127.0.0.3"  # both transports, the upstream left out
 d() { dig @127.0.0.1 -p "$port" +tries=1 +timeout=2 "$@" >/dev/null || true; }
 
 # UDP: one dig per query (a socket, so a conversation, each).
-start_capture "$out/dns-udp.pcap"
+start_capture "$out/dns-udp.pcap" "$filter"
 d www.example.test A
 d www.example.test AAAA
 d example.test MX
@@ -119,7 +75,7 @@ dig @127.0.0.2 -p "$port" +tries=1 +timeout=1 www.example.test A >/dev/null 2>&1
 stop_capture
 
 # TCP: several queries on one connection (+keepopen), and a UDP reply truncated then retried over TCP.
-start_capture "$out/dns-tcp.pcap"
+start_capture "$out/dns-tcp.pcap" "$filter"
 d +tcp +keepopen www.example.test A www.example.test AAAA example.test MX example.test TXT nope.example.test A
 d +tcp many.example.test A
 d +noedns big.example.test TXT
@@ -128,11 +84,6 @@ stop_capture
 # Each capture must hold every query sent (tshark counts them).
 for expect in dns-udp:15 dns-tcp:8; do
   f=$out/${expect%%:*}.pcap
-  n=$(tshark -r "$f" -n -d "udp.port==$port,dns" -d "tcp.port==$port,dns" -Y 'dns.flags.response==0' -T fields -E occurrence=a -e dns.id 2>/dev/null | tr ',' '\n' | grep -c .)
-  [ "$n" = "${expect##*:}" ] || { echo "$f: $n queries, expected ${expect##*:}: record again" >&2; exit 1; }
+  expect_count "$f" queries "${expect##*:}" "$(count_fields "$f" dns.id -d "udp.port==$port,dns" -d "tcp.port==$port,dns" -Y 'dns.flags.response==0')"
 done
-for f in dns-udp dns-tcp; do
-  printf '%-24s %6s packets %8s bytes\n' "$f.pcap" \
-    "$(capinfos -M -c "$out/$f.pcap" | awk -F': *' '/Number of packets/ {print $2}')" \
-    "$(stat -c %s "$out/$f.pcap")"
-done
+for f in dns-udp dns-tcp; do summarize "$out/$f.pcap"; done

@@ -8,33 +8,15 @@
 #        PORT=NNNN (nginx, default 18443) and UPGRADE_PORT=NNNN (default 18444) to move them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(realpath -m "${1:-$here/../captures}")
+. "$here/lib/record-common.sh" "$@"
 port=${PORT:-18443}
 upgrade_port=${UPGRADE_PORT:-18444}
 py=/usr/bin/python3
 
-need=()
-for p in tcpdump:tcpdump nginx:nginx curl:curl h2load:nghttp2-client nghttp:nghttp2-client capinfos:tshark; do
-  command -v "${p%%:*}" >/dev/null || need+=("${p##*:}")
-done
-$py -c 'import h2' 2>/dev/null || need+=(python3-h2)
-if [ ${#need[@]} -gt 0 ]; then
-  echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing tcpdump:tcpdump nginx:nginx curl:curl h2load:nghttp2-client nghttp:nghttp2-client \
+  capinfos:tshark 'import h2:python3-h2'
 
-work=$(mktemp -d)
-ngx='' tcpd='' up=''
-cleanup() {
-  [ -n "$tcpd" ] && kill -INT "$tcpd" 2>/dev/null || true
-  [ -n "$ngx" ] && kill "$ngx" 2>/dev/null || true
-  [ -n "$up" ] && kill "$up" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/www/static" "$work/logs" "$out"
+mkdir -p "$work/www/static" "$work/logs"
 chmod 755 "$work"  # nginx workers run unprivileged
 echo '<html><body><h1>packetd h2c test page</h1></body></html>' > "$work/www/index.html"
 head -c 15000 /dev/urandom | base64 > "$work/www/static/big.txt"  # several DATA frames
@@ -54,26 +36,14 @@ http {
   }
 }
 CONF
-nginx -c "$work/nginx.conf" -p "$work" -e "$work/logs/error.log" & ngx=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$port/" && break; sleep 0.1; done
-
-start_capture() {  # FILE PORT: tcpdump on lo for that port, returns once it is listening
-  rm -f "$1"
-  tcpdump -i lo --immediate-mode -B 65536 -U -s 65600 -w "$1" "tcp port $2" 2>"$work/tcpdump.err" & tcpd=$!
-  for _ in $(seq 1 100); do grep -q 'listening on' "$work/tcpdump.err" && return; sleep 0.05; done
-  echo "tcpdump did not start: $(cat "$work/tcpdump.err")" >&2; exit 1
-}
-stop_capture() {
-  sleep 0.5
-  kill -INT "$tcpd"; wait "$tcpd" || true; tcpd=''
-  if grep -E '^[1-9][0-9]* packets dropped' "$work/tcpdump.err" >&2; then echo 'tcpdump dropped packets: record again' >&2; exit 1; fi
-}
+nginx -c "$work/nginx.conf" -p "$work" -e "$work/logs/error.log" & servers+=($!)
+wait_for 5 curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$port/"
 
 base="http://127.0.0.1:$port"
 c() { curl -s -o /dev/null --http2-prior-knowledge "$@"; }
 
 # Prior knowledge: one curl per exchange, then nghttp with several streams on one connection.
-start_capture "$out/http2-nginx.pcap" "$port"
+start_capture "$out/http2-nginx.pcap"
 c "$base/"
 c "$base/missing"
 c "$base/fail"
@@ -86,19 +56,15 @@ nghttp -n "$base/index.html" "$base/missing" "$base/index.html?again=1"
 stop_capture
 
 # h2load: 2 connections, 4 concurrent streams each, 40 requests; the dynamic table fills up.
-start_capture "$out/http2-h2load.pcap" "$port"
+start_capture "$out/http2-h2load.pcap"
 h2load -n 40 -c 2 -m 4 "$base/index.html" >"$work/h2load.out" || { cat "$work/h2load.out" >&2; exit 1; }
 stop_capture
 
 # HTTP/1.1 Upgrade to h2c: the upgrading GET becomes stream 1, then a second request on stream 3.
-$py "$here/http2/h2c-upgrade-server.py" "$upgrade_port" 20 & up=$!
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$upgrade_port") 2>/dev/null && break; sleep 0.1; done
-start_capture "$out/http2-upgrade.pcap" "$upgrade_port"
+$py "$here/http2/h2c-upgrade-server.py" "$upgrade_port" 20 & servers+=($!)
+wait_for 5 port_open "$upgrade_port"
+start_capture "$out/http2-upgrade.pcap" "tcp port $upgrade_port"
 curl -s --http2 -o /dev/null "http://127.0.0.1:$upgrade_port/upgrade" -o /dev/null "http://127.0.0.1:$upgrade_port/missing"
 stop_capture
 
-for f in http2-nginx http2-h2load http2-upgrade; do
-  printf '%-24s %6s packets %8s bytes\n' "$f.pcap" \
-    "$(capinfos -M -c "$out/$f.pcap" | awk -F': *' '/Number of packets/ {print $2}')" \
-    "$(stat -c %s "$out/$f.pcap")"
-done
+for f in http2-nginx http2-h2load http2-upgrade; do summarize "$out/$f.pcap"; done

@@ -8,71 +8,26 @@
 #        memcached by rule, and tshark with decode-as).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(realpath -m "${1:-$here/../captures}")
+. "$here/lib/record-common.sh" "$@"
 port=${PORT:-11212}
 
-need=()
-for p in tcpdump:tcpdump memcached:memcached python3:python3 capinfos:tshark; do
-  command -v "${p%%:*}" >/dev/null || need+=("${p##*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing tcpdump:tcpdump memcached:memcached python3:python3 capinfos:tshark
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is busy: set PORT to a free high port" >&2; exit 1; fi
+require_closed_port "$port"
 
-work=$(mktemp -d)
-srv='' tcpd=''
-cleanup() {
-  [ -n "$tcpd" ] && kill -INT "$tcpd" 2>/dev/null || true
-  [ -n "$srv" ] && kill "$srv" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-timeout 120 memcached -l 127.0.0.1 -p "$port" -U 0 -m 16 -u nobody & srv=$!
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-
-start_capture() {
-  rm -f "$1"
-  tcpdump -i lo --immediate-mode -B 65536 -U -s 65600 -w "$1" "tcp port $port" 2>"$work/tcpdump.err" & tcpd=$!
-  for _ in $(seq 1 100); do grep -q 'listening on' "$work/tcpdump.err" && return; sleep 0.05; done
-  echo "tcpdump did not start: $(cat "$work/tcpdump.err")" >&2; exit 1
-}
-stop_capture() {
-  sleep 0.5
-  kill -INT "$tcpd"; wait "$tcpd" || true; tcpd=''
-  if grep -E '^[1-9][0-9]* packets dropped' "$work/tcpdump.err" >&2; then echo 'tcpdump dropped packets: record again' >&2; exit 1; fi
-}
+timeout 120 memcached -l 127.0.0.1 -p "$port" -U 0 -m 16 -u nobody & servers+=($!)
+wait_for 5 port_open "$port"
 
 # Text protocol: every command kind, hits and misses, noreply, errors, a pipelined batch, and a
 # value sent with a 1000-byte MSS so its data block spans several segments.
 start_capture "$out/memcached-text.pcap"
 python3 - "$port" <<'PY'
-import socket, sys, time
+import sys
+from loopback import connect, exchanger
 port = int(sys.argv[1])
+exchange = exchanger(0.05)
 
-def connect(mss=None):
-    s = socket.socket()
-    if mss:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
-    s.connect(('127.0.0.1', port))
-    return s
-
-def exchange(s, data, pause=0.05):
-    s.sendall(data)
-    time.sleep(pause)
-    s.setblocking(False)
-    try:
-        while s.recv(1 << 20):
-            pass
-    except BlockingIOError:
-        pass
-    s.setblocking(True)
-
-s = connect()
+s = connect(port)
 for line in (
     b'set user:1 0 0 3\r\nada\r\n',
     b'add user:1 0 0 3\r\nbob\r\n',           # NOT_STORED
@@ -108,7 +63,7 @@ exchange(s, b'set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nget a b c\r\nincr a 1\r\nd
 exchange(s, b'quit\r\n')
 s.close()
 
-big = connect(mss=1000)
+big = connect(port, mss=1000)
 value = b'0123456789abcdef' * 512
 exchange(big, b'set big 0 0 %d\r\n%s\r\n' % (len(value), value), 0.3)
 exchange(big, b'get big\r\n', 0.3)
@@ -120,8 +75,10 @@ stop_capture
 # hits), quiet sets, mutations, errors, a multi-packet STAT, version, quitq.
 start_capture "$out/memcached-binary.pcap"
 python3 - "$port" <<'PY'
-import socket, struct, sys, time
+import struct, sys
+from loopback import connect, exchanger
 port = int(sys.argv[1])
+exchange = exchanger(0.05)
 
 def packet(opcode, key=b'', extras=b'', value=b'', opaque=0, cas=0):
     body = extras + key + value
@@ -131,18 +88,7 @@ GET, SET, ADD, DELETE, INCR, NOOP, VERSION, GETK, GETQ, GETKQ, STAT, SETQ, QUITQ
     0x00, 0x01, 0x02, 0x04, 0x05, 0x0a, 0x0b, 0x0c, 0x09, 0x0d, 0x10, 0x11, 0x17, 0x1c, 0x0e
 flags_exp = struct.pack('>II', 0, 0)
 
-def exchange(s, data, pause=0.05):
-    s.sendall(data)
-    time.sleep(pause)
-    s.setblocking(False)
-    try:
-        while s.recv(1 << 20):
-            pass
-    except BlockingIOError:
-        pass
-    s.setblocking(True)
-
-s = socket.create_connection(('127.0.0.1', port))
+s = connect(port)
 exchange(s, packet(SET, b'k1', flags_exp, b'one', opaque=1))
 exchange(s, packet(GET, b'k1', opaque=2))                        # hit
 exchange(s, packet(GET, b'missing', opaque=3))                   # miss (status 1)
@@ -164,8 +110,6 @@ PY
 stop_capture
 
 for f in memcached-text memcached-binary; do
-  printf '%-24s %6s packets %8s bytes %5s requests (tshark)\n' "$f.pcap" \
-    "$(capinfos -M -c "$out/$f.pcap" | awk -F': *' '/Number of packets/ {print $2}')" \
-    "$(stat -c %s "$out/$f.pcap")" \
-    "$(tshark -r "$out/$f.pcap" -n -d "tcp.port==$port,memcache" -Y "memcache && tcp.dstport==$port" 2>/dev/null | wc -l)"
+  summarize "$out/$f.pcap" "$(tshark -r "$out/$f.pcap" -n -d "tcp.port==$port,memcache" \
+    -Y "memcache && tcp.dstport==$port" 2>/dev/null | wc -l)" 'requests (tshark)'
 done

@@ -8,28 +8,17 @@
 #        PORT=NNNN to listen elsewhere than 13306.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(realpath -m "${1:-$here/../captures}")
+. "$here/lib/record-common.sh" "$@"
 port=${PORT:-13306}
 for p in mariadbd mariadb-install-db mariadb mysqlslap tcpdump tshark; do
   command -v "$p" >/dev/null || { echo "$p is missing (apt-get install mariadb-server mariadb-client tcpdump tshark)" >&2; exit 1; }
 done
 /usr/bin/python3 -c 'import pymysql' 2>/dev/null || { echo 'python3-pymysql is missing' >&2; exit 1; }
 
-work=$(mktemp -d)
-tcpd='' server=''
-cleanup() {
-  [ -n "$tcpd" ] && kill -INT "$tcpd" 2>/dev/null || true
-  [ -n "$server" ] && kill "$server" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$out"
 mariadb-install-db --datadir="$work/data" --user=root --auth-root-authentication-method=socket >/dev/null 2>&1
 mariadbd --no-defaults --datadir="$work/data" --port="$port" --bind-address=127.0.0.1 --socket="$work/sock" \
-  --user=root --skip-log-bin --innodb-buffer-pool-size=16M >"$work/server.log" 2>&1 & server=$!
-for _ in $(seq 1 100); do [ -S "$work/sock" ] && break; sleep 0.1; done
+  --user=root --skip-log-bin --innodb-buffer-pool-size=16M >"$work/server.log" 2>&1 & servers+=($!)
+wait_for 10 test -S "$work/sock"
 # Setup over the Unix socket: not captured.
 mariadb --no-defaults -S "$work/sock" -u root <<'SQL'
 CREATE DATABASE shop;
@@ -38,18 +27,6 @@ GRANT ALL ON *.* TO 'bench'@'127.0.0.1';
 CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(32), price DECIMAL(8,2));
 SQL
 client=(--no-defaults -h 127.0.0.1 -P "$port" -u bench -pbench-secret)
-
-start_capture() {
-  rm -f "$1"
-  tcpdump -i lo --immediate-mode -B 65536 -U -s 65600 -w "$1" "tcp port $port" 2>"$work/tcpdump.err" & tcpd=$!
-  for _ in $(seq 1 100); do grep -q 'listening on' "$work/tcpdump.err" && return; sleep 0.05; done
-  echo "tcpdump did not start: $(cat "$work/tcpdump.err")" >&2; exit 1
-}
-stop_capture() {
-  sleep 0.5
-  kill -INT "$tcpd"; wait "$tcpd" || true; tcpd=''
-  if grep -E '^[1-9][0-9]* packets dropped' "$work/tcpdump.err" >&2; then echo 'tcpdump dropped packets: record again' >&2; exit 1; fi
-}
 
 # mysqlslap: generated schema, inserts and selects from 2 concurrent clients.
 start_capture "$out/mysql-mysqlslap.pcap"
@@ -132,8 +109,4 @@ start_capture "$out/mysql-compressed.pcap"
 mariadb "${client[@]}" --compress shop -e "SELECT id, name, REPEAT(name, 20) FROM items; SELECT @@version_comment; SELECT nope FROM items" >/dev/null 2>&1 || true
 stop_capture
 
-for f in mysql-mysqlslap mysql-pymysql mysql-compressed; do
-  printf '%-24s %6s packets %8s bytes\n' "$f.pcap" \
-    "$(capinfos -M -c "$out/$f.pcap" | awk -F': *' '/Number of packets/ {print $2}')" \
-    "$(stat -c %s "$out/$f.pcap")"
-done
+for f in mysql-mysqlslap mysql-pymysql mysql-compressed; do summarize "$out/$f.pcap"; done

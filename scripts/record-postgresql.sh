@@ -8,25 +8,18 @@
 #        PORT=NNNN to listen elsewhere than 15432.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(realpath -m "${1:-$here/../captures}")
+. "$here/lib/record-common.sh" "$@"
 port=${PORT:-15432}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 [ -x "$bin/initdb" ] || { echo 'PostgreSQL server binaries not found (apt-get install postgresql)' >&2; exit 1; }
 for p in tcpdump tshark; do command -v "$p" >/dev/null || { echo "$p is missing" >&2; exit 1; }; done
 
-work=$(mktemp -d)
 chmod 755 "$work"
-tcpd=''
-cleanup() {
-  [ -n "$tcpd" ] && kill -INT "$tcpd" 2>/dev/null || true
-  runuser -u postgres -- "$bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+stop_server() { runuser -u postgres -- "$bin/pg_ctl" -D "$work/data" -m immediate stop; }
+cleanup_hooks+=(stop_server)
 
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=bench PGPASSWORD=bench-secret PGDATABASE=bench
-mkdir -p "$work/data" "$out"
+mkdir -p "$work/data"
 chown postgres "$work/data"
 echo 'postgres' > "$work/pw" && chmod 644 "$work/pw"
 runuser -u postgres -- "$bin/initdb" -D "$work/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
@@ -38,18 +31,6 @@ runuser -u postgres -- "$bin/psql" -q -h "$work/data" -p "$port" -U postgres -d 
   -c "CREATE USER bench PASSWORD 'bench-secret'" -c 'CREATE DATABASE bench OWNER bench'
 "$bin/pgbench" -q -i -s 1 -h "$work/data" >/dev/null 2>&1
 "$bin/psql" -h "$work/data" -q -c 'CREATE TABLE items (id int PRIMARY KEY, name text)'
-
-start_capture() {
-  rm -f "$1"
-  tcpdump -i lo --immediate-mode -B 65536 -U -s 65600 -w "$1" "tcp port $port" 2>"$work/tcpdump.err" & tcpd=$!
-  for _ in $(seq 1 100); do grep -q 'listening on' "$work/tcpdump.err" && return; sleep 0.05; done
-  echo "tcpdump did not start: $(cat "$work/tcpdump.err")" >&2; exit 1
-}
-stop_capture() {
-  sleep 0.5
-  kill -INT "$tcpd"; wait "$tcpd" || true; tcpd=''
-  if grep -E '^[1-9][0-9]* packets dropped' "$work/tcpdump.err" >&2; then echo 'tcpdump dropped packets: record again' >&2; exit 1; fi
-}
 
 # pgbench's TPC-B-like transaction: 7 statements each, 2 clients x 5 transactions.
 start_capture "$out/postgresql-pgbench-simple.pcap"
@@ -108,8 +89,4 @@ SQL
 sleep 1; kill -INT "$sleeper"; wait "$sleeper" || true
 stop_capture
 
-for f in postgresql-pgbench-simple postgresql-pgbench-extended postgresql-misc; do
-  printf '%-34s %6s packets %8s bytes\n' "$f.pcap" \
-    "$(capinfos -M -c "$out/$f.pcap" | awk -F': *' '/Number of packets/ {print $2}')" \
-    "$(stat -c %s "$out/$f.pcap")"
-done
+for f in postgresql-pgbench-simple postgresql-pgbench-extended postgresql-misc; do summarize "$out/$f.pcap"; done

@@ -8,46 +8,17 @@
 #        by rule, and tshark with decode-as).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(realpath -m "${1:-$here/../captures}")
+. "$here/lib/record-common.sh" "$@"
 port=${PORT:-16380}
 
-need=()
-for p in tcpdump:tcpdump redis-server:redis-server redis-cli:redis-tools python3:python3 capinfos:tshark; do
-  command -v "${p%%:*}" >/dev/null || need+=("${p##*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing tcpdump:tcpdump redis-server:redis-server redis-cli:redis-tools python3:python3 capinfos:tshark
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is busy: set PORT to a free high port" >&2; exit 1; fi
-
-work=$(mktemp -d)
-srv='' tcpd=''
-cleanup() {
-  [ -n "$tcpd" ] && kill -INT "$tcpd" 2>/dev/null || true
-  [ -n "$srv" ] && kill "$srv" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+require_closed_port "$port"
 
 # DEBUG PROTOCOL makes the server answer every RESP3 type on demand.
 timeout 300 redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$work" \
-  --enable-debug-command yes --daemonize no --logfile "$work/redis.log" & srv=$!
-for _ in $(seq 1 50); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
-
-start_capture() {
-  rm -f "$1"
-  tcpdump -i lo --immediate-mode -B 65536 -U -s 65600 -w "$1" "tcp port $port" 2>"$work/tcpdump.err" & tcpd=$!
-  for _ in $(seq 1 100); do grep -q 'listening on' "$work/tcpdump.err" && return; sleep 0.05; done
-  echo "tcpdump did not start: $(cat "$work/tcpdump.err")" >&2; exit 1
-}
-stop_capture() {
-  sleep 0.5
-  kill -INT "$tcpd"; wait "$tcpd" || true; tcpd=''
-  if grep -E '^[1-9][0-9]* packets dropped' "$work/tcpdump.err" >&2; then echo 'tcpdump dropped packets: record again' >&2; exit 1; fi
-}
+  --enable-debug-command yes --daemonize no --logfile "$work/redis.log" & servers+=($!)
+wait_for 5 redis-cli -p "$port" PING
 
 # redis-benchmark: one command per roundtrip, then 16 in flight per connection (-P 16).
 start_capture "$out/redis-benchmark.pcap"
@@ -85,16 +56,10 @@ stop_capture
 # a 1000-byte MSS so its bulk string spans many segments.
 start_capture "$out/redis-raw.pcap"
 python3 - "$port" <<'PY'
-import socket, sys, time
+import sys
+from loopback import connect, drain, exchanger
 port = int(sys.argv[1])
-
-def connect(mss=None):
-    s = socket.socket()
-    if mss:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
-    s.connect(('127.0.0.1', port))
-    s.settimeout(2)
-    return s
+exchange = exchanger(0.1)
 
 def cmd(*args):
     out = b'*%d\r\n' % len(args)
@@ -103,32 +68,18 @@ def cmd(*args):
         out += b'$%d\r\n%s\r\n' % (len(a), a)
     return out
 
-def drain(s, pause=0.2):
-    time.sleep(pause)
-    s.setblocking(False)
-    try:
-        while s.recv(1 << 20):
-            pass
-    except (BlockingIOError, socket.timeout):
-        pass
-    s.setblocking(True)
+publisher = connect(port)
 
-def exchange(s, data, pause=0.1):
-    s.sendall(data)
-    drain(s, pause)
-
-publisher = connect()
-
-inline = connect()
+inline = connect(port)
 for line in (b'PING\r\n', b'SET inline "two words"\r\n', b'GET inline\r\n', b'\r\n', b'EXISTS inline nothing\n'):
     exchange(inline, line)
 inline.close()
 
-pipe = connect()
+pipe = connect(port)
 exchange(pipe, b''.join(cmd('INCR', 'counter') for _ in range(20)) + cmd('GET', 'counter') + cmd('LPUSH', 'counter', 'x'), 0.3)
 pipe.close()
 
-sub2 = connect()
+sub2 = connect(port)
 exchange(sub2, cmd('SUBSCRIBE', 'news', 'sport'))
 exchange(publisher, cmd('PUBLISH', 'news', 'hello'))
 exchange(publisher, cmd('PUBLISH', 'sport', 'goal'))
@@ -138,7 +89,7 @@ exchange(sub2, cmd('UNSUBSCRIBE'))
 exchange(sub2, cmd('GET', 'counter'))
 sub2.close()
 
-sub3 = connect()
+sub3 = connect(port)
 exchange(sub3, cmd('HELLO', '3'))
 exchange(sub3, cmd('SUBSCRIBE', 'news'))
 exchange(publisher, cmd('PUBLISH', 'news', 'resp3'))
@@ -154,7 +105,7 @@ exchange(sub3, cmd('DEBUG', 'PROTOCOL', 'attrib'))
 exchange(sub3, cmd('DEBUG', 'PROTOCOL', 'bignum'))
 sub3.close()
 
-big = connect(mss=1000)
+big = connect(port, mss=1000)
 value = (b'0123456789abcdef' * 768)
 exchange(big, cmd('SET', 'big', value), 0.3)
 exchange(big, cmd('GET', 'big'), 0.3)
@@ -165,8 +116,6 @@ PY
 stop_capture
 
 for f in redis-benchmark redis-cli-resp3 redis-raw; do
-  n=$(tshark -r "$out/$f.pcap" -n -d "tcp.port==$port,resp" -Y "resp && tcp.dstport==$port" -T fields -E occurrence=a -E aggregator=, -e resp.array.length 2>/dev/null | tr ',' '\n' | grep -c .)
-  printf '%-24s %6s packets %8s bytes %5s array commands (tshark)\n' "$f.pcap" \
-    "$(capinfos -M -c "$out/$f.pcap" | awk -F': *' '/Number of packets/ {print $2}')" \
-    "$(stat -c %s "$out/$f.pcap")" "$n"
+  summarize "$out/$f.pcap" "$(count_fields "$out/$f.pcap" resp.array.length \
+    -d "tcp.port==$port,resp" -Y "resp && tcp.dstport==$port")" 'array commands (tshark)'
 done

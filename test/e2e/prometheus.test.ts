@@ -5,29 +5,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePipeline, runPipeline, type RunSummary } from '../../src/index.js';
 import { capturePath } from '../golden/chain.js';
+import { freePort } from '../helpers/net.js';
 import { tsharkFields, tsharkHttpTransactions } from '../helpers/tshark.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const TSHARK = '/usr/bin/tshark';
 const missing = [PROMETHEUS, TSHARK].filter((binary) => !existsSync(binary));
 if (missing.length > 0) console.warn(`skipping the Prometheus end-to-end test: ${missing.join(', ')} not installed (Debian packages prometheus, tshark)`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

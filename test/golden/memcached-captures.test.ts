@@ -9,17 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { RoundTrip } from '../../src/model/roundtrip.js';
 import { tsharkMemcache } from '../protocols/memcached/tshark-memcache.js';
 import { capturePath, corpusPath, decodeErrors, runChain } from './chain.js';
+import { tsharkRuns } from '../helpers/tshark.js';
 
 const PORT = 11212;
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const rules = (ports: number[]) => [{ protocol: 'memcached', ports, options: { include_arguments: true } }];
 const text = (rt: RoundTrip): string => String(rt.attributes['db.query.text']);
@@ -33,7 +25,7 @@ function isSubsequence(sub: string[], list: string[]): boolean {
   return at === sub.length;
 }
 
-describe.runIf(hasTshark())('memcached captures against tshark', () => {
+describe.runIf(tsharkRuns())('memcached captures against tshark', () => {
   it('text protocol: every command, noreply, hits and misses, bytes as on the wire', async () => {
     const file = capturePath('memcached-text.pcap');
     const { roundtrips, stats } = await runChain(file, rules([PORT]));
@@ -143,7 +135,7 @@ describe('memcached: deepflow captures agree with deepflow', () => {
     // value "bar"; and reads quit as a command of its own.
     const expected = deepflowResult(corpusPath('deepflow/memcached/memcached.result'));
     expect(expected.requests).toEqual([{ request: 'set foo 0 0 3', size: 15 }, { request: 'get foo', size: 9 }]);
-    if (hasTshark()) {
+    if (tsharkRuns()) {
       const out = execFileSync('tshark', ['-r', file, '-n', '-Y', 'memcache', '-T', 'fields', '-e', 'memcache.command', '-e', 'memcache.value', '-e', 'tcp.reassembled.length'], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],

@@ -7,27 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RoundTrip } from '../../src/model/roundtrip.js';
-import { expectedRoundTrips, type ExpectedRoundTrip } from '../protocols/postgresql/tshark-pgsql.js';
+import { expectedRoundTrips, observedRoundTrip, type ExpectedRoundTrip } from '../protocols/postgresql/tshark-pgsql.js';
 import { capturePath, decodeErrors, runChain } from './chain.js';
 
 const PORT = 15432;
-
-function observed(rt: RoundTrip): ExpectedRoundTrip {
-  const a = rt.attributes;
-  return {
-    clientPort: rt.client.port,
-    messages: String(rt.request['messages']),
-    query: a['db.query.text'] as string | undefined,
-    requestSize: rt.request.size,
-    start: rt.start,
-    responseSize: rt.response?.size,
-    end: rt.response === undefined ? undefined : rt.end,
-    tag: rt.response?.['command_tag'] as string | undefined,
-    code: a['db.response.status_code'] as string | undefined,
-    rows: Number(a['db.response.returned_rows'] ?? 0),
-    skipped: a['error.type'] === 'skipped',
-  };
-}
 
 const byConnectionThenStart = (x: ExpectedRoundTrip, y: ExpectedRoundTrip): number => x.clientPort - y.clientPort || x.start - y.start;
 
@@ -46,7 +29,7 @@ describe.each(CAPTURES)('$file', ({ file, minimum }) => {
     const expected = expectedRoundTrips(path, PORT).sort(byConnectionThenStart);
     expect(expected.length).toBeGreaterThanOrEqual(minimum);
     const { roundtrips, stats } = await runChain(path, [{ protocol: 'postgresql', ports: [PORT], options: { include_literals: true } }]);
-    expect(roundtrips.map(observed).sort(byConnectionThenStart)).toEqual(expected);
+    expect(roundtrips.map((rt) => observedRoundTrip(rt)).sort(byConnectionThenStart)).toEqual(expected);
     expect(decodeErrors(stats)).toEqual({});
   });
 

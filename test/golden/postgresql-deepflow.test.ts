@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RoundTrip } from '../../src/model/roundtrip.js';
-import { expectedRoundTrips, type ExpectedRoundTrip } from '../protocols/postgresql/tshark-pgsql.js';
+import { expectedRoundTrips, observedRoundTrip } from '../protocols/postgresql/tshark-pgsql.js';
 import { corpusPath, decodeErrors, runChain } from './chain.js';
 
 const DIR = corpusPath('deepflow/postgre');
@@ -16,24 +16,6 @@ if (!present) console.log(`postgresql-deepflow: ${DIR} not found, skipped`);
 
 /** tshark shows every non-ASCII byte of a query as U+FFFD: the same for packetd's UTF-8 text. */
 const asTsharkShows = (text: string): string => Buffer.from(text, 'utf8').toString('latin1').replace(/[\u0080-\u00ff]/g, '\ufffd');
-
-function observed(rt: RoundTrip): ExpectedRoundTrip {
-  const a = rt.attributes;
-  const query = a['db.query.text'] as string | undefined;
-  return {
-    clientPort: rt.client.port,
-    messages: String(rt.request['messages']),
-    query: query === undefined ? undefined : asTsharkShows(query),
-    requestSize: rt.request.size,
-    start: rt.start,
-    responseSize: rt.response?.size,
-    end: rt.response === undefined ? undefined : rt.end,
-    tag: rt.response?.['command_tag'] as string | undefined,
-    code: a['db.response.status_code'] as string | undefined,
-    rows: Number(a['db.response.returned_rows'] ?? 0),
-    skipped: a['error.type'] === 'skipped',
-  };
-}
 
 const CAPTURES = [
   // One Query whose CommandComplete and ReadyForQuery share a segment.
@@ -57,7 +39,7 @@ describe.skipIf(!present).each(CAPTURES)('deepflow/postgre/$file', ({ file, port
     expect(expected.length).toBeGreaterThan(0);
     const options = { include_literals: true, max_query_bytes: '1MiB' };
     const { roundtrips, stats } = await runChain(path, [{ protocol: 'postgresql', options }], true);
-    expect(roundtrips.map(observed)).toEqual(expected);
+    expect(roundtrips.map((rt) => observedRoundTrip(rt, asTsharkShows))).toEqual(expected);
     expect(decodeErrors(stats)).toEqual({});
   });
 });

@@ -10,20 +10,12 @@ import { describe, expect, it } from 'vitest';
 import type { RoundTrip } from '../../src/model/roundtrip.js';
 import { tsharkRedis } from '../protocols/redis/tshark-resp.js';
 import { capturePath, corpusPath, decodeErrors, runChain } from './chain.js';
+import { tsharkRuns } from '../helpers/tshark.js';
 
 const PORT = 16380;
 /** Kept argument bytes and count (see src/protocols/redis/reader.ts). */
 const MAX_VALUE_BYTES = 1024;
 const MAX_SHOWN_ARGUMENTS = 64;
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const redisRules = (ports: number[]) => [{ protocol: 'redis', ports, options: { include_arguments: true } }];
 
@@ -53,7 +45,7 @@ function bytesByClientPort(roundtrips: RoundTrip[], side: 'request' | 'response'
 const queryText = (rt: RoundTrip): string => String(rt.attributes['db.query.text']);
 const responseType = (rt: RoundTrip): string | undefined => rt.response?.['type'] as string | undefined;
 
-describe.runIf(hasTshark())('Redis captures against tshark', () => {
+describe.runIf(tsharkRuns())('Redis captures against tshark', () => {
   it('redis-benchmark (one in flight, then -P 16): every command, answered, bytes as on the wire', async () => {
     const file = capturePath('redis-benchmark.pcap');
     const { roundtrips, stats } = await runChain(file, redisRules([PORT]));
@@ -179,7 +171,7 @@ describe('Redis: deepflow captures agree with deepflow', () => {
     expect(got.at(-1)).toBe('< undefined');
     expect(roundtrips.at(-1)!.status).toBe('unanswered');
     expect(decodeErrors(stats)).toEqual({ '{"protocol":"redis","reason":"truncated"}': 1 });
-    if (hasTshark()) {
+    if (tsharkRuns()) {
       const port = roundtrips.at(-1)!.client.port;
       const lengths = execFileSync('tshark', ['-r', file, '-n', '-Y', `tcp.srcport==6379 && tcp.dstport==${port}`, '-T', 'fields', '-e', 'tcp.len'], {
         encoding: 'utf8',
@@ -196,7 +188,7 @@ describe('Redis: deepflow captures agree with deepflow', () => {
 });
 
 describe('Redis: tcpdump RESP captures', () => {
-  it.runIf(hasTshark())('resp_1_benchmark and resp_2_inline decode cleanly; array commands agree with tshark', async () => {
+  it.runIf(tsharkRuns())('resp_1_benchmark and resp_2_inline decode cleanly; array commands agree with tshark', async () => {
     for (const name of ['resp_1_benchmark.pcap', 'resp_2_inline.pcap']) {
       const file = corpusPath(`tcpdump/${name}`);
       const { roundtrips, stats } = await runChain(file, [{ protocol: 'redis', options: { include_arguments: true } }]);

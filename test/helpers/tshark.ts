@@ -4,6 +4,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 
+/** Whether tshark can be run here (tests comparing with it skip otherwise). */
+export function tsharkRuns(): boolean {
+  return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
 /** Separates repeated occurrences of a field in one frame (pipelined messages). */
 const AGGREGATOR = '\u001f';
 

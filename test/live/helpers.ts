@@ -1,6 +1,8 @@
 import { Agent as HttpAgent, request } from 'node:http';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { capAvailable } from '../../src/sources/live/index.js';
+
+export { freePort } from '../helpers/net.js';
 
 /** Why live tests cannot run here, or undefined when they can. Printed, so a skip is never silent. */
 export function liveSkipReason(): string | undefined {
@@ -12,18 +14,6 @@ export function liveSkipReason(): string | undefined {
 export function skipNote(suite: string, reason: string | undefined): boolean {
   if (reason !== undefined) console.warn(`SKIPPED ${suite}: ${reason}`);
   return reason !== undefined;
-}
-
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

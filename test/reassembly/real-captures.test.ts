@@ -14,7 +14,8 @@ import { readCapture } from '../../src/sources/index.js';
 import type { Conversation, StreamEvent } from '../../src/model/stream.js';
 import { Reassembler } from '../../src/reassembly/reassembler.js';
 import { Stats } from '../../src/pipeline/stats.js';
-import { type FollowedStream, tsharkFollowTcp, tsharkRuns, tsharkTcpPackets, tsharkTcpStreamCount } from './tshark-streams.js';
+import { tsharkRuns } from '../helpers/tshark.js';
+import { type FollowedStream, tsharkFollowTcp, tsharkTcpPackets, tsharkTcpStreamCount } from './tshark-streams.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');

@@ -3,14 +3,10 @@
  * input reassembly gets) and tshark's own reassembled streams (`follow,tcp,raw`) to compare
  * the output with.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import type { Packet } from '../../src/model/packet.js';
 import { endpoint, tcpPacket } from '../helpers/packets.js';
 import { epochToMicros, tsharkFields } from '../helpers/tshark.js';
-
-export function tsharkRuns(): boolean {
-  return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
-}
 
 const FLAG_LETTERS: [number, string][] = [[0x02, 'S'], [0x10, 'A'], [0x01, 'F'], [0x04, 'R'], [0x08, 'P'], [0x20, 'U']];
 

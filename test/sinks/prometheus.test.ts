@@ -3,16 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parsePipeline, PipelineConfigError } from '../../src/index.js';
 import { prometheusOptions, prometheusSink } from '../../src/sinks/prometheus/index.js';
 import { testContext } from '../../src/testing/index.js';
+import { freePort } from '../helpers/net.js';
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 const open: { shutdown(): Promise<void> }[] = [];

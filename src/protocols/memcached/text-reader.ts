@@ -1,3 +1,4 @@
+import { LINE_KEPT, LINE_TOO_LONG, LineCarry } from '../shared/line-carry.js';
 import { opensBlock, parseCommandLine, rejectedCommandLine, Shape, type CommandLine } from './text.js';
 
 /** What the text readers report to. */
@@ -30,7 +31,7 @@ function words(line: string): string[] {
  */
 export class TextReader {
   private state = State.Line;
-  private carry: Buffer | undefined;
+  private readonly lines = new LineCarry(MAX_LINE);
   private inMessage = false;
   private start = 0;
   private size = 0;
@@ -71,22 +72,20 @@ export class TextReader {
         else if (!this.inBlock) this.completeReply(ts);
         continue;
       }
-      const lf = buf.indexOf(LF, off);
-      if (lf < 0) {
-        this.keepLine(buf, off);
+      const { lines } = this;
+      const next = lines.next(buf, off);
+      if (next === LINE_KEPT) {
+        this.size += len - off;
         break;
       }
-      this.size += lf + 1 - off;
-      let line = buf;
-      let lineStart = off;
-      let lineEnd = lf;
-      off = lf + 1;
-      if (this.carry !== undefined) {
-        line = Buffer.concat([this.carry, buf.subarray(lineStart, lf)]);
-        this.carry = undefined;
-        lineStart = 0;
-        lineEnd = line.length;
+      if (next === LINE_TOO_LONG) {
+        this.fail('line_too_long');
+        break;
       }
+      this.size += next - off;
+      off = next;
+      const { line, start: lineStart } = lines;
+      let lineEnd = lines.end;
       if (lineEnd > lineStart && line[lineEnd - 1] === CR) lineEnd--;
       const text = line.toString('latin1', lineStart, lineEnd);
       if (this.isRequest) this.commandLine(text, ts);
@@ -113,7 +112,7 @@ export class TextReader {
   private reset(): void {
     this.state = State.Line;
     this.inMessage = false;
-    this.carry = undefined;
+    this.lines.clear();
     this.inBlock = false;
     this.command = undefined;
   }
@@ -121,18 +120,6 @@ export class TextReader {
   private fail(reason: string): void {
     this.owner.readerError(reason);
     this.reset();
-  }
-
-  private keepLine(buf: Buffer, off: number): void {
-    const have = this.carry === undefined ? 0 : this.carry.length;
-    if (have + buf.length - off > MAX_LINE) {
-      this.owner.readerError('line_too_long');
-      this.reset();
-      return;
-    }
-    const rest = buf.subarray(off);
-    this.size += rest.length;
-    this.carry = this.carry === undefined ? Buffer.from(rest) : Buffer.concat([this.carry, rest]);
   }
 
   private commandLine(text: string, ts: number): void {

@@ -1,3 +1,4 @@
+import { LINE_TOO_LONG, LineCarry } from '../shared/line-carry.js';
 import { commandOf, type Command } from './commands.js';
 import {
   BAD_LENGTH, BANG, CR, DOLLAR, EQUALS, GREATER, LF, MINUS, PERCENT, PIPE, STAR, TILDE, parseLength,
@@ -83,7 +84,7 @@ export class RespReader {
   private topIsAggregate = false;
   private keep = 0;
   private lineType = 0;
-  private carry: Buffer | undefined;
+  private readonly lines = new LineCarry(MAX_LINE);
   private bulkLeft = 0;
   private bulkEndLeft = 0;
   /** Index in `values` of the bulk string being kept, or -1. */
@@ -147,22 +148,26 @@ export class RespReader {
           off++;
           break;
         }
-        case State.Line: {
-          const lf = buf.indexOf(LF, off);
-          if (lf < 0) {
-            this.keepLine(buf, off);
+        case State.Line:
+        case State.Inline: {
+          const { lines } = this;
+          const next = lines.next(buf, off);
+          if (next < 0) {
+            if (next === LINE_TOO_LONG) this.fail('line_too_long', State.Skip);
             off = len;
             break;
           }
-          let line = buf;
-          let lineStart = off;
-          let lineEnd = lf;
-          off = lf + 1;
-          if (this.carry !== undefined) {
-            line = Buffer.concat([this.carry, buf.subarray(lineStart, lf)]);
-            this.carry = undefined;
-            lineStart = 0;
-            lineEnd = line.length;
+          off = next;
+          const { line, start: lineStart, end: lineEnd } = lines;
+          if (this.state === State.Inline) {
+            this.state = State.Type;
+            if (this.inlineCommand(line, lineStart, line[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd)) {
+              this.finish(off - from, ts);
+            } else {
+              this.inMessage = false;
+            }
+            from = off;
+            break;
           }
           if (lineEnd === lineStart || line[lineEnd - 1] !== CR) {
             this.fail('bad_line_end', State.Type);
@@ -203,32 +208,6 @@ export class RespReader {
             this.finish(off - from, ts);
             from = off;
           }
-          break;
-        }
-        case State.Inline: {
-          const lf = buf.indexOf(LF, off);
-          if (lf < 0) {
-            this.keepLine(buf, off);
-            off = len;
-            break;
-          }
-          let line = buf;
-          let lineStart = off;
-          let lineEnd = lf;
-          off = lf + 1;
-          if (this.carry !== undefined) {
-            line = Buffer.concat([this.carry, buf.subarray(lineStart, lf)]);
-            this.carry = undefined;
-            lineStart = 0;
-            lineEnd = line.length;
-          }
-          this.state = State.Type;
-          if (this.inlineCommand(line, lineStart, line[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd)) {
-            this.finish(off - from, ts);
-          } else {
-            this.inMessage = false;
-          }
-          from = off;
           break;
         }
         case State.Skip: {
@@ -293,20 +272,10 @@ export class RespReader {
     this.state = state;
     this.inMessage = false;
     this.depth = 0;
-    this.carry = undefined;
+    this.lines.clear();
     this.keptIndex = -1;
     this.keptChunks = [];
     this.keptBytes = 0;
-  }
-
-  private keepLine(buf: Buffer, off: number): void {
-    const have = this.carry === undefined ? 0 : this.carry.length;
-    if (have + buf.length - off > MAX_LINE) {
-      this.fail('line_too_long', State.Skip);
-      return;
-    }
-    const rest = buf.subarray(off);
-    this.carry = this.carry === undefined ? Buffer.from(rest) : Buffer.concat([this.carry, rest]);
   }
 
   /** Index of the element starting now in the top-level aggregate, if it is to be kept. */

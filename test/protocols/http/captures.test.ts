@@ -10,6 +10,7 @@ import { match } from '../../../src/operators/match.js';
 import { reassemble } from '../../../src/operators/reassemble.js';
 import { Stats } from '../../../src/pipeline/stats.js';
 import { readCapture } from '../../../src/sources/index.js';
+import { tsharkRuns } from '../../helpers/tshark.js';
 
 const corpus = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
 const project = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,15 +29,6 @@ const captures: [file: string, missedByTshark: number[]][] = [
   [`${project}captures/http-ipv6.pcap`, []],
   [`${project}captures/http-ab-keepalive.pcap`, []],
 ];
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** tshark's reading: request methods and URIs, and response codes, in capture order. */
 function tsharkHttp(file: string): { requests: string[]; responses: number[] } {
@@ -77,7 +69,7 @@ function target(rt: RoundTrip): string {
   return `${method} ${a['url.path']}${query}`;
 }
 
-describe.runIf(hasTshark())('HTTP/1 on real captures, against tshark', () => {
+describe.runIf(tsharkRuns())('HTTP/1 on real captures, against tshark', () => {
   for (const [file, missedByTshark] of captures) {
     it.runIf(existsSync(file))(file.slice(file.lastIndexOf('/', file.lastIndexOf('/') - 1) + 1), async () => {
       const expected = tsharkHttp(file);

@@ -1,39 +1,12 @@
 import type { L7Message } from '../../../src/model/message.js';
-import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Conversation, type Direction } from '../../../src/model/stream.js';
-import { Stats } from '../../../src/pipeline/stats.js';
+import type { Direction } from '../../../src/model/stream.js';
 import { HttpDecoder } from '../../../src/protocols/http/decoder.js';
+import { harness as decoderHarness } from '../../helpers/decoder-harness.js';
 
-export const C2S = CLIENT_TO_SERVER;
-export const S2C = SERVER_TO_CLIENT;
-
-export function conversation(id = 1): Conversation {
-  return {
-    id,
-    transport: 'tcp',
-    client: { address: '10.0.0.1', port: 40000 },
-    server: { address: '10.0.0.2', port: 8080 },
-    rolesGuessed: false,
-    start: 0,
-  };
-}
+export { C2S, S2C } from '../../helpers/decoder-harness.js';
 
 /** An HTTP decoder wired to arrays instead of a pipeline. */
-export function harness(options: Record<string, unknown> = {}) {
-  const messages: L7Message[] = [];
-  const errors: string[] = [];
-  const released: string[] = [];
-  const stats = new Stats();
-  const decoder = new HttpDecoder({
-    conv: conversation(),
-    options,
-    stats,
-    emit: (msg) => messages.push(msg),
-    error: (reason) => errors.push(reason),
-    release: (reason) => released.push(reason),
-    swapRoles: () => undefined,
-  });
-  return { decoder, messages, errors, released };
-}
+export const harness = (options: Record<string, unknown> = {}) => decoderHarness((ctx) => new HttpDecoder(ctx), 8080, options);
 
 /** Feeds each [dir, text] part whole, timestamps 1, 2, 3, … */
 export function feed(parts: [Direction, string][], options: Record<string, unknown> = {}) {

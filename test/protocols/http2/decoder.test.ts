@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { L7Message } from '../../../src/model/message.js';
 import { CLIENT_TO_SERVER as C2S, SERVER_TO_CLIENT as S2C, type Direction } from '../../../src/model/stream.js';
-import { Stats } from '../../../src/pipeline/stats.js';
 import { Http2Decoder } from '../../../src/protocols/http2/decoder.js';
 import { detectHttp2 } from '../../../src/protocols/http2/detect.js';
 import { CLIENT_PREFACE } from '../../../src/protocols/http2/frame.js';
-import { conversation } from '../http/harness.js';
+import { feedParts, harness as decoderHarness, type Part } from '../../helpers/decoder-harness.js';
 
 function frame(type: number, flags: number, stream: number, payload: Buffer | string): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload;
@@ -29,28 +28,11 @@ const GET = block([':method', 'GET'], [':scheme', 'http'], [':path', '/a?b=1'], 
 const OK = block([':status', '200']);
 const SETTINGS = frame(4, 0, 0, '');
 
-function harness() {
-  const messages: L7Message[] = [];
-  const errors: string[] = [];
-  const stats = new Stats();
-  const decoder = new Http2Decoder({
-    conv: conversation(),
-    options: {},
-    stats,
-    emit: (msg) => messages.push(msg),
-    error: (reason) => errors.push(reason),
-    release: () => undefined,
-    swapRoles: () => undefined,
-  });
-  return { decoder, messages, errors, stats };
-}
+const harness = () => decoderHarness((ctx) => new Http2Decoder(ctx), 8080);
 
-function run(parts: [Direction, Buffer][], bytewise = false) {
+function run(parts: Part[], bytewise = false) {
   const h = harness();
-  parts.forEach(([dir, bytes], i) => {
-    if (!bytewise) h.decoder.data(dir, bytes, i + 1);
-    else for (let b = 0; b < bytes.length; b++) h.decoder.data(dir, bytes.subarray(b, b + 1), i + 1);
-  });
+  feedParts(h.decoder, parts, bytewise);
   h.decoder.end();
   return h;
 }

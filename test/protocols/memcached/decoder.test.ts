@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MemcachedDecoder } from '../../../src/protocols/memcached/decoder.js';
 import { detectMemcached } from '../../../src/protocols/memcached/detect.js';
-import { C2S, feedParts, harness, S2C, summary, type Part } from '../redis/harness.js';
+import type { DecoderContext } from '../../../src/protocols/types.js';
+import { C2S, decodeBothWays, decodeParts, S2C, summary, type Part } from '../../helpers/decoder-harness.js';
 
-function decode(parts: Part[], options: Record<string, unknown> = {}, bytewise = false) {
-  const h = harness((ctx) => new MemcachedDecoder(ctx), 11211, options);
-  feedParts(h.decoder, parts, bytewise);
-  h.decoder.end(99);
-  return h;
-}
-
+const create = (ctx: DecoderContext) => new MemcachedDecoder(ctx);
+const decode = (parts: Part[]) => decodeParts(create, 11211, parts);
 /** Every case is also fed one byte per packet. */
-function both(parts: Part[], options: Record<string, unknown> = {}) {
-  const whole = decode(parts, options);
-  const bytewise = decode(parts, options, true);
-  expect(bytewise.messages.map(summary)).toEqual(whole.messages.map(summary));
-  expect(bytewise.errors).toEqual(whole.errors);
-  return whole;
-}
+const both = (parts: Part[], options: Record<string, unknown> = {}) => decodeBothWays(create, 11211, parts, options);
 
 /** A binary request or response packet. */
 function packet(magic: number, opcode: number, opaque: number, key = '', value = '', status = 0): Buffer {

@@ -3,6 +3,7 @@
  * src/protocols/postgresql/index.ts, written independently of the decoder over tshark's own
  * message boundaries: what packetd reports must be what this finds.
  */
+import type { RoundTrip } from '../../../src/model/roundtrip.js';
 import { epochToMicros, tsharkFields, tsharkTcpFrames } from '../../helpers/tshark.js';
 
 /** tshark escapes these in field output. */
@@ -43,6 +44,25 @@ export interface ExpectedRoundTrip {
   code: string | undefined;
   rows: number;
   skipped: boolean;
+}
+
+/** What packetd reports in the shape of ExpectedRoundTrip; `shown` maps the query as tshark prints it. */
+export function observedRoundTrip(rt: RoundTrip, shown: (query: string) => string = (query) => query): ExpectedRoundTrip {
+  const a = rt.attributes;
+  const query = a['db.query.text'] as string | undefined;
+  return {
+    clientPort: rt.client.port,
+    messages: String(rt.request['messages']),
+    query: query === undefined ? undefined : shown(query),
+    requestSize: rt.request.size,
+    start: rt.start,
+    responseSize: rt.response?.size,
+    end: rt.response === undefined ? undefined : rt.end,
+    tag: rt.response?.['command_tag'] as string | undefined,
+    code: a['db.response.status_code'] as string | undefined,
+    rows: Number(a['db.response.returned_rows'] ?? 0),
+    skipped: a['error.type'] === 'skipped',
+  };
 }
 
 interface Unit extends ExpectedRoundTrip {

@@ -1,28 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { detectRedis } from '../../../src/protocols/redis/detect.js';
 import { RedisDecoder } from '../../../src/protocols/redis/decoder.js';
-import { C2S, feedParts, harness, S2C, summary, type Part } from './harness.js';
+import type { DecoderContext, StreamDecoder } from '../../../src/protocols/types.js';
+import { C2S, decodeBothWays, decodeParts, harness, S2C, summary, type Part } from '../../helpers/decoder-harness.js';
 
 /** A command as clients send it: an array of bulk strings. */
 function cmd(...args: string[]): string {
   return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('');
 }
 
-function decode(parts: Part[], options: Record<string, unknown> = {}, bytewise = false) {
-  const h = harness((ctx) => new RedisDecoder(ctx), 6379, options);
-  feedParts(h.decoder, parts, bytewise);
-  h.decoder.end(99);
-  return h;
-}
-
-/** Every case is also fed one byte per packet: the reading must not depend on packet boundaries. */
-function both(parts: Part[], options: Record<string, unknown> = {}) {
-  const whole = decode(parts, options);
-  const bytewise = decode(parts, options, true);
-  expect(bytewise.messages.map(summary)).toEqual(whole.messages.map(summary));
-  expect(bytewise.errors).toEqual(whole.errors);
-  return whole;
-}
+const create = (ctx: DecoderContext): StreamDecoder => new RedisDecoder(ctx);
+const decode = (parts: Part[]) => decodeParts(create, 6379, parts);
+/** Every case is also fed one byte per packet. */
+const both = (parts: Part[], options: Record<string, unknown> = {}) => decodeBothWays(create, 6379, parts, options);
 
 const op = (h: ReturnType<typeof decode>) =>
   h.messages.map((m) => (m.type === 'request' ? `> ${m.attributes['db.query.text']}` : `< ${String(m.details?.['type'])}${m.error ? ' error' : ''}`));
@@ -126,7 +116,7 @@ describe('Redis decoder', () => {
   });
 
   it('skips a bulk string lost in a gap, and resyncs after one elsewhere', () => {
-    const h = harness((ctx) => new RedisDecoder(ctx), 6379);
+    const h = harness(create, 6379);
     h.decoder.data(C2S, Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n01'), 1);
     h.decoder.gap(C2S, 4, 2);
     h.decoder.data(C2S, Buffer.from('6789\r\n'), 3);

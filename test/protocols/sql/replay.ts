@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import type { L7Message } from '../../../src/model/message.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../../src/model/stream.js';
-import { Stats } from '../../../src/pipeline/stats.js';
 import type { DecoderContext, StreamDecoder } from '../../../src/protocols/types.js';
+import { harness as decoderHarness } from '../../helpers/decoder-harness.js';
 
 export interface Segment {
   dir: Direction;
@@ -26,21 +26,8 @@ export function segments(file: string, serverPort: number, stream = 0): Segment[
   });
 }
 
-export function harness(create: (ctx: DecoderContext) => StreamDecoder, options: Record<string, unknown> = {}) {
-  const messages: L7Message[] = [];
-  const errors: string[] = [];
-  const released: string[] = [];
-  const decoder = create({
-    conv: { id: 1, transport: 'tcp', client: { address: '10.0.0.1', port: 40000 }, server: { address: '10.0.0.2', port: 5432 }, rolesGuessed: false, start: 0 },
-    options,
-    stats: new Stats(),
-    emit: (msg) => messages.push(msg),
-    error: (reason) => errors.push(reason),
-    release: (reason) => released.push(reason),
-    swapRoles: () => undefined,
-  });
-  return { decoder, messages, errors, released };
-}
+export const harness = (create: (ctx: DecoderContext) => StreamDecoder, options: Record<string, unknown> = {}) =>
+  decoderHarness(create, 5432, options);
 
 /** What a roundtrip pairing reports, without times and the conversation. */
 export function pairs(messages: L7Message[]) {

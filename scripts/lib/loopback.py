@@ -1,0 +1,33 @@
+"""Raw-socket clients for the record scripts (python3 heredocs; record-common.sh puts this
+directory on PYTHONPATH). Talks to 127.0.0.1 only."""
+import socket
+import time
+
+
+def connect(port, mss=None):
+    """A TCP connection to 127.0.0.1:port; `mss` caps segment size so big values span segments."""
+    s = socket.socket()
+    if mss:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+    s.connect(('127.0.0.1', port))
+    return s
+
+
+def drain(s, pause=0.2):
+    """Waits `pause` seconds, then reads whatever arrived, without blocking."""
+    time.sleep(pause)
+    s.setblocking(False)
+    try:
+        while s.recv(1 << 20):
+            pass
+    except (BlockingIOError, socket.timeout):
+        pass
+    s.setblocking(True)
+
+
+def exchanger(default_pause):
+    """exchange(s, data[, pause]): sends `data`, then drains the answer (one roundtrip at a time)."""
+    def exchange(s, data, pause=default_pause):
+        s.sendall(data)
+        drain(s, pause)
+    return exchange
