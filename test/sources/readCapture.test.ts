@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -25,9 +25,11 @@ function scratchFile(name: string, bytes: Buffer): string {
 
 /** How many of this process's file descriptors are open on `path` (Linux /proc). */
 function openDescriptorsOf(path: string): number {
+  // Descriptors name the file by its real path (the corpus may be reached through a link).
+  const real = realpathSync(path);
   return readdirSync('/proc/self/fd').filter((fd) => {
     try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      return readlinkSync(`/proc/self/fd/${fd}`) === real;
     } catch {
       return false; // the descriptor readdir itself used is gone already
     }
