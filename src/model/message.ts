@@ -42,8 +42,10 @@ export interface L7Message {
 /**
  * What decodeL7 emits to the matcher: messages, conversation ends (pending requests on a
  * closed conversation are unanswered), and packet-time ticks (for request timeouts).
+ * Messages go as they are (no `kind`: tell them apart with `'kind' in event`): a wrapper
+ * object per message showed in profiles.
  */
 export type L7Event =
-  | { kind: 'message'; msg: L7Message }
+  | L7Message
   | { kind: 'close'; conv: Conversation; ts: number }
   | { kind: 'tick'; ts: number };

@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { FrameDecoder, type FrameDecoderOptions } from '../frames/frame-decoder.js';
 import type { Packet, RawPacket } from '../model/packet.js';
 import type { Stats } from '../pipeline/stats.js';
+import { Hop } from './hop.js';
 
 export interface DecodeFramesOptions extends FrameDecoderOptions {
   /** Receives `packetd_frames_total{result}`, `packetd_decode_errors_total{layer,reason}` and reassembly counters. */
@@ -24,19 +25,21 @@ export function decodeFrames(options: DecodeFramesOptions): OperatorFunction<Raw
   return (source) =>
     new Observable<Packet>((subscriber) => {
       const decoder = new FrameDecoder(options.stats, options);
-      return source.subscribe({
-        next(raw) {
-          const packet = decoder.decode(raw);
-          if (packet !== undefined) subscriber.next(packet);
-        },
-        error(error: unknown) {
-          decoder.finish();
-          subscriber.error(error);
-        },
-        complete() {
-          decoder.finish();
-          subscriber.complete();
-        },
-      });
+      return source.subscribe(
+        new Hop<RawPacket>(subscriber, {
+          next(raw) {
+            const packet = decoder.decode(raw);
+            if (packet !== undefined) subscriber.next(packet);
+          },
+          error(error: unknown) {
+            decoder.finish();
+            subscriber.error(error);
+          },
+          complete() {
+            decoder.finish();
+            subscriber.complete();
+          },
+        }),
+      );
     });
 }

@@ -4,6 +4,7 @@ import type { Conversation, Direction, StreamEvent } from '../model/stream.js';
 import type { Stats } from '../pipeline/stats.js';
 import { getProtocol, protocolNames } from '../protocols/registry.js';
 import type { DecoderContext, ProtocolModule, ProtocolRule, StreamDecoder } from '../protocols/types.js';
+import { Hop } from './hop.js';
 
 export interface DecodeL7Options {
   stats: Stats;
@@ -139,7 +140,7 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
           conv: state.conv,
           options: route.options,
           stats,
-          emit: (msg: L7Message) => out.next({ kind: 'message', msg }),
+          emit: (msg: L7Message) => out.next(msg),
           error: (reason: string) =>
             stats.counter('packetd_decode_errors_total', 'Malformed L7 bytes skipped by a decoder', { protocol, reason }).inc(),
           release: (reason: string) => {
@@ -247,37 +248,39 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
         for (const state of [...tracked.values()]) closeConversation(state.conv, lastTs);
       };
 
-      const subscription = source.subscribe({
-        next: (event) => {
-          if (event.kind === 'tick') {
+      const subscription = source.subscribe(
+        new Hop<StreamEvent>(subscriber, {
+          next: (event) => {
+            if (event.kind === 'tick') {
+              lastTs = event.ts;
+              subscriber.next({ kind: 'tick', ts: event.ts });
+              return;
+            }
             lastTs = event.ts;
-            subscriber.next({ kind: 'tick', ts: event.ts });
-            return;
-          }
-          lastTs = event.ts;
-          const conv = event.conv;
-          if (event.kind === 'close') {
-            closeConversation(conv, event.ts);
-            return;
-          }
-          const state = tracked.get(conv.id) ?? track(conv);
-          switch (event.kind) {
-            case 'data':
-              if (state.decoder !== undefined) state.decoder.data((event.dir ^ state.flip) as Direction, event.payload, event.ts);
-              else if (state.detecting !== undefined) holdData(state, event.dir, event.payload, event.ts);
-              break;
-            case 'gap':
-              if (state.decoder !== undefined) state.decoder.gap((event.dir ^ state.flip) as Direction, event.bytes, event.ts);
-              else if (state.detecting !== undefined) holdGap(state, event.dir, event.bytes, event.ts);
-              break;
-          }
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => {
-          endAll();
-          subscriber.complete();
-        },
-      });
+            const conv = event.conv;
+            if (event.kind === 'close') {
+              closeConversation(conv, event.ts);
+              return;
+            }
+            const state = tracked.get(conv.id) ?? track(conv);
+            switch (event.kind) {
+              case 'data':
+                if (state.decoder !== undefined) state.decoder.data((event.dir ^ state.flip) as Direction, event.payload, event.ts);
+                else if (state.detecting !== undefined) holdData(state, event.dir, event.payload, event.ts);
+                break;
+              case 'gap':
+                if (state.decoder !== undefined) state.decoder.gap((event.dir ^ state.flip) as Direction, event.bytes, event.ts);
+                else if (state.detecting !== undefined) holdGap(state, event.dir, event.bytes, event.ts);
+                break;
+            }
+          },
+          error: (err: unknown) => subscriber.error(err),
+          complete: () => {
+            endAll();
+            subscriber.complete();
+          },
+        }),
+      );
       return subscription;
     });
 }

@@ -5,6 +5,7 @@ import type { Conversation } from '../model/stream.js';
 import type { Counter, Stats } from '../pipeline/stats.js';
 import { getProtocol } from '../protocols/registry.js';
 import type { MatchStrategy, ProtocolModule } from '../protocols/types.js';
+import { Hop } from './hop.js';
 
 export interface MatchOptions {
   stats: Stats;
@@ -159,27 +160,30 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         if (index >= 0) emit(own.requests.splice(index, 1)[0]!, undefined, protocol);
       };
 
-      const subscription = source.subscribe({
-        next: (event) => {
-          switch (event.kind) {
-            case 'message':
-              onMessage(event.msg);
-              if (event.msg.end - lastFullScan >= scanIntervalUs) expireAll(event.msg.end);
-              break;
-            case 'close':
-              flush(event.conv.id);
-              break;
-            case 'tick':
-              expireAll(event.ts);
-              break;
-          }
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => {
-          for (const convId of [...waiting.keys()]) flush(convId);
-          subscriber.complete();
-        },
-      });
+      const subscription = source.subscribe(
+        new Hop<L7Event>(subscriber, {
+          next: (event) => {
+            if (!('kind' in event)) {
+              onMessage(event);
+              if (event.end - lastFullScan >= scanIntervalUs) expireAll(event.end);
+              return;
+            }
+            switch (event.kind) {
+              case 'close':
+                flush(event.conv.id);
+                break;
+              case 'tick':
+                expireAll(event.ts);
+                break;
+            }
+          },
+          error: (err: unknown) => subscriber.error(err),
+          complete: () => {
+            for (const convId of [...waiting.keys()]) flush(convId);
+            subscriber.complete();
+          },
+        }),
+      );
       return subscription;
     });
 }

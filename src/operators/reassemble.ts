@@ -3,6 +3,7 @@ import type { Packet } from '../model/packet.js';
 import type { StreamEvent } from '../model/stream.js';
 import type { ReassembleOptions } from '../reassembly/options.js';
 import { Reassembler } from '../reassembly/reassembler.js';
+import { Hop } from './hop.js';
 
 export type { ReassembleOptions } from '../reassembly/options.js';
 
@@ -52,16 +53,18 @@ export function reassemble(options: ReassembleOptions & ClockInput): OperatorFun
       const reassembler = new Reassembler(subscriber, options);
       const clock = options.clock?.subscribe((ts) => reassembler.clock(ts));
       if (clock) subscriber.add(clock);
-      return source.subscribe({
-        next: (packet) => reassembler.packet(packet),
-        error: (err: unknown) => {
-          reassembler.end();
-          subscriber.error(err);
-        },
-        complete: () => {
-          reassembler.end();
-          subscriber.complete();
-        },
-      });
+      return source.subscribe(
+        new Hop<Packet>(subscriber, {
+          next: (packet) => reassembler.packet(packet),
+          error: (err: unknown) => {
+            reassembler.end();
+            subscriber.error(err);
+          },
+          complete: () => {
+            reassembler.end();
+            subscriber.complete();
+          },
+        }),
+      );
     });
 }

@@ -30,9 +30,8 @@ const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
 /** Events as short strings: "request GET c2s 10.0.0.1:40000", "response 200 s2c …", "close", "tick 5". */
 function describeEvent(event: L7Event): string {
-  if (event.kind === 'tick') return `tick ${event.ts}`;
-  if (event.kind === 'close') return `close ${event.ts}`;
-  const { msg } = event;
+  if ('kind' in event) return `${event.kind} ${event.ts}`;
+  const msg = event;
   const what = msg.type === 'request' ? msg.attributes['http.request.method'] : msg.attributes['http.response.status_code'];
   return `${msg.type} ${what} ${msg.dir === 0 ? 'c2s' : 's2c'} client ${msg.conv.client.port}`;
 }

@@ -60,8 +60,8 @@ function message(type: 'request' | 'response', spec: MessageSpec): L7Message {
   return msg;
 }
 
-const q = (spec: MessageSpec): L7Event => ({ kind: 'message', msg: message('request', spec) });
-const r = (spec: MessageSpec): L7Event => ({ kind: 'message', msg: message('response', spec) });
+const q = (spec: MessageSpec): L7Event => message('request', spec);
+const r = (spec: MessageSpec): L7Event => message('response', spec);
 const close = (c: Conversation, ts: number): L7Event => ({ kind: 'close', conv: c, ts });
 const tick = (ts: number): L7Event => ({ kind: 'tick', ts });
 
@@ -191,7 +191,7 @@ describe('match', () => {
     const response = message('response', { c, start: 20, end: 25, name: 'r', attributes: { b: 2 } });
     const out: RoundTrip[] = [];
     new TestScheduler((actual, wanted) => expect(actual).toEqual(wanted)).run(({ cold, flush }) => {
-      cold<L7Event>('ab|', { a: { kind: 'message', msg: request }, b: { kind: 'message', msg: response } })
+      cold<L7Event>('ab|', { a: request, b: response })
         .pipe(match({ stats: new Stats() }))
         .subscribe((rt) => out.push(rt));
       flush();

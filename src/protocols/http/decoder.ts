@@ -5,7 +5,7 @@ import { parseTraceparent } from '../trace-context.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import { recordedHeaders, requestAttributes, responseAttributes } from './attributes.js';
 import { classifyStartLine, skipEmptyLines, StartLine } from './detect.js';
-import { contentLength, findHeadEnd, headerValue, isChunked, parseHead, type MessageHead } from './head.js';
+import { contentLength, findHeadEnd, headerValue, isChunked, parseHead, type HeadEnd, type MessageHead } from './head.js';
 import { httpOptions, type HttpOptions } from './options.js';
 
 /** Where a direction's parser is within the byte stream. */
@@ -52,6 +52,8 @@ class MessageParser {
   private size = 0;
   private bodySize = 0;
   private head: MessageHead | undefined;
+  /** Scratch for parseHead. */
+  private readonly headEnd: HeadEnd = { at: -1 };
   /** Bytes left in a Content-Length body or in the current chunk. */
   private remaining = 0;
   private chunkLineLength = 0;
@@ -211,6 +213,14 @@ class MessageParser {
       }
       this.startChecked = true;
     }
+    // Most heads come whole in one packet: parse them right away (finding the end of a head
+    // before parsing it scanned every head twice in profiles). A head cut by the packet end, a
+    // bad start line, or one resumed from a carry goes the way that finds its end first.
+    if (this.scanned === 0) {
+      const end = Math.min(buf.length, off + options.maxHeaderBytes);
+      const head = parseHead(buf, off, end, this.isRequest, options.captureHeaders, this.headEnd);
+      if (head !== undefined && this.headEnd.at >= 0) return this.headRead(head, off, this.headEnd.at, ts);
+    }
     const headEnd = findHeadEnd(buf, off, off + this.scanned);
     if (headEnd < 0) {
       if (buf.length - off > options.maxHeaderBytes) {
@@ -224,11 +234,16 @@ class MessageParser {
       this.fail('header_too_large', true);
       return headEnd;
     }
-    const head = parseHead(buf, off, headEnd, this.isRequest, options.captureHeaders);
+    const head = parseHead(buf, off, headEnd, this.isRequest, options.captureHeaders, this.headEnd);
     if (head === undefined) {
       this.fail('bad_start_line', true);
       return headEnd;
     }
+    return this.headRead(head, off, headEnd, ts);
+  }
+
+  private headRead(head: MessageHead, off: number, headEnd: number, ts: number): number {
+    const options = this.decoder.options;
     this.head = head;
     this.size = headEnd - off;
     this.captureLeft = options.captureBodyBytes;

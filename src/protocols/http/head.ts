@@ -142,12 +142,27 @@ export function findHeadEnd(buf: Buffer, off: number, from: number): number {
   }
 }
 
+/** Where parseHead stopped: just past the head's empty line, or -1 when `end` came first. */
+export interface HeadEnd {
+  at: number;
+}
+
 /**
- * Parses the head in buf[off, end) (start line through the empty line). Tolerates bare LF line
- * ends, extra spaces in the start line, obsolete line folding and header lines without a colon
- * (skipped). Returns undefined when the start line is not HTTP/1.x.
+ * Parses the head in buf[off, end) (start line through the first empty line, whose end goes to
+ * `headEnd`: a caller may parse first and learn the head was complete after, so that the bytes
+ * of a head are scanned once). Tolerates bare LF line ends, extra spaces in the start line,
+ * obsolete line folding and header lines without a colon (skipped). Returns undefined when the
+ * start line is not HTTP/1.x.
  */
-export function parseHead(buf: Buffer, off: number, end: number, isRequest: boolean, keepAllHeaders: boolean): MessageHead | undefined {
+export function parseHead(
+  buf: Buffer,
+  off: number,
+  end: number,
+  isRequest: boolean,
+  keepAllHeaders: boolean,
+  headEnd: HeadEnd,
+): MessageHead | undefined {
+  headEnd.at = -1;
   let lf = nextLf(buf, off, end);
   if (lf < 0) return undefined;
   const head = parseStartLine(buf, off, lineContentEnd(buf, off, lf), isRequest);
@@ -156,9 +171,12 @@ export function parseHead(buf: Buffer, off: number, end: number, isRequest: bool
   let lastName: string | undefined;
   for (let lineStart = lf + 1; lineStart < end; lineStart = lf + 1) {
     lf = nextLf(buf, lineStart, end);
-    if (lf < 0) lf = end;
+    if (lf < 0) return head;
     const lineEnd = lineContentEnd(buf, lineStart, lf);
-    if (lineEnd === lineStart) continue;
+    if (lineEnd === lineStart) {
+      headEnd.at = lf + 1;
+      return head;
+    }
     if (isSpace(buf[lineStart]!)) {
       const previous = lastName === undefined ? undefined : headers[lastName];
       if (typeof previous === 'string') headers[lastName!] = `${previous} ${trimmedText(buf, lineStart, lineEnd)}`;
