@@ -48,6 +48,21 @@ beforeEach(async () => {
 afterEach(() => receiver.stop());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Replays the ab capture to toSpans → otlp with the receiver down for its first `downMs`. */
+async function replayWhileReceiverDown(downMs: number, sinkOptions: string): Promise<Run> {
+  await receiver.stop();
+  const running = packetdRun(`source: { pcap: { path: ${join(captures, 'http-ab-keepalive.pcap')} } }
+pipelines:
+  traces:
+    processors: [{ use: toSpans }]
+    sinks:
+      - { use: otlp, endpoint: "${receiver.url}", ${sinkOptions}, retry: { initial_interval: 50ms, max_interval: 200ms } }
+`);
+  await new Promise((resolve) => setTimeout(resolve, downMs));
+  await receiver.start();
+  return running;
+}
+
 describe('packetd run → OTLP traces', () => {
   it('delivers one span per roundtrip, named, timed, joined to the caller trace, described by the resource', async () => {
     const run = await packetdRun(`source: { pcap: { path: ${join(captures, 'http-nginx.pcap')} } }
@@ -121,17 +136,7 @@ pipelines:
   });
 
   it('waits for a receiver that is down at first, then delivers everything', async () => {
-    await receiver.stop();
-    const running = packetdRun(`source: { pcap: { path: ${join(captures, 'http-ab-keepalive.pcap')} } }
-pipelines:
-  traces:
-    processors: [{ use: toSpans }]
-    sinks:
-      - { use: otlp, endpoint: "${receiver.url}", batch_size: 8, retry: { initial_interval: 50ms, max_interval: 200ms } }
-`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await receiver.start();
-    const run = await running;
+    const run = await replayWhileReceiverDown(1000, 'batch_size: 8');
     expect(run.code).toBe(0);
     expect(receiver.spans).toHaveLength(50);
     expect(run.stderr).toMatch(/warning: otlp traces → http:\/\/127\.0\.0\.1:\d+\/v1\/traces: \d+ failed requests? \(last: ECONNREFUSED\), retrying/);
@@ -140,17 +145,7 @@ pipelines:
   });
 
   it('counts and reports what overflows a small queue while the receiver is down, and loses nothing else', async () => {
-    await receiver.stop();
-    const running = packetdRun(`source: { pcap: { path: ${join(captures, 'http-ab-keepalive.pcap')} } }
-pipelines:
-  traces:
-    processors: [{ use: toSpans }]
-    sinks:
-      - { use: otlp, endpoint: "${receiver.url}", batch_size: 2, queue_size: 4, retry: { initial_interval: 50ms, max_interval: 200ms } }
-`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await receiver.start();
-    const run = await running;
+    const run = await replayWhileReceiverDown(500, 'batch_size: 2, queue_size: 4');
     expect(run.code).toBe(0);
     const dropped = [...run.stderr.matchAll(/dropped (\d+) spans \(queue full \1\)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
     expect(dropped).toBeGreaterThan(0);
