@@ -1,10 +1,12 @@
 /**
- * The bench capture (/work/bench.pcap: redis-benchmark against Redis on port 16379, with and
- * without -P 16, next to HTTP on 18080): every Redis command is found and answered, as many as
- * tshark reads. Skipped where the capture is absent (it is not in the repository).
+ * The bench capture (`../shared/bench/make-bench-pcap.sh`: redis-benchmark against Redis on port
+ * 16379, with and without -P 16, next to HTTP on 18080): every Redis command is found and
+ * answered, as many as tshark reads. Read from $PACKETD_BENCH_PCAP, else bench.pcap beside the
+ * checkout; skipped where it is absent (it is too large for the repository).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { lastValueFrom, reduce } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { decodeFrames } from '../../src/operators/decodeFrames.js';
@@ -14,7 +16,7 @@ import { reassemble } from '../../src/operators/reassemble.js';
 import { Stats } from '../../src/pipeline/stats.js';
 import { readCapture } from '../../src/sources/index.js';
 
-const BENCH = '/work/bench.pcap';
+const BENCH = process.env['PACKETD_BENCH_PCAP'] ?? fileURLToPath(new URL('../../../bench.pcap', import.meta.url));
 const PORT = 16379;
 const present = existsSync(BENCH);
 if (!present) console.log(`redis-bench: ${BENCH} is absent, skipping`);
