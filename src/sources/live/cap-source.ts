@@ -27,6 +27,13 @@ export interface CapSourceOptions {
  * clock when its callback runs. Opening fails at once, with one line, for a missing addon, a
  * missing permission, an unknown interface, a bad filter or a link type packetd cannot decode.
  */
+/**
+ * Handles whose open failed, kept referenced for the life of the process: cap's destructor stops
+ * a poll handle that a failed open never started, which crashes the process when the object is
+ * collected (exit by signal instead of the error's exit code).
+ */
+const failedHandles: CapHandle[] = [];
+
 export function openCapSource(options: CapSourceOptions, stats: Stats): PacketSource {
   const { Cap } = loadCap();
   const packets = new Subject<RawPacket>();
@@ -42,6 +49,7 @@ export function openCapSource(options: CapSourceOptions, stats: Stats): PacketSo
       try {
         linkTypeName = cap.open(name, options.filter, options.bufferSize, buffer);
       } catch (err) {
+        failedHandles.push(cap);
         throw captureError(name, (err as Error).message);
       }
       handles.push(cap);
