@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/message.js';
 import type { Endpoint } from '../../model/stream.js';
-import { headerValue, type MessageHead } from './head.js';
+import type { MessageHead } from './head.js';
 
 /** Methods OpenTelemetry lists by name; any other becomes `_OTHER`. */
 const SEMCONV_METHODS: ReadonlySet<string> = new Set([
@@ -62,7 +62,7 @@ export function requestAttributes(head: MessageHead, server: Endpoint, bodySize:
     attributes['http.request.method_original'] = method;
   }
   let scheme = 'http';
-  let authority = headerValue(head, 'host');
+  let authority = head.host;
   const target = head.target;
   const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute) {
@@ -78,7 +78,7 @@ export function requestAttributes(head: MessageHead, server: Endpoint, bodySize:
   setServer(attributes, authority ?? '', server);
   attributes['network.protocol.name'] = 'http';
   attributes['network.protocol.version'] = head.version;
-  const userAgent = headerValue(head, 'user-agent');
+  const userAgent = head.userAgent;
   if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
   attributes['http.request.body.size'] = bodySize;
   return attributes;
@@ -95,12 +95,12 @@ export function responseAttributes(head: MessageHead, bodySize: number): Attribu
 }
 
 /** Headers for the record, with credentials replaced unless the rule asks to keep them. */
-export function recordedHeaders(head: MessageHead, includeSensitive: boolean): Record<string, string | string[]> {
-  if (includeSensitive) return head.headers;
-  let headers = head.headers;
+export function recordedHeaders(all: Record<string, string | string[]>, includeSensitive: boolean): Record<string, string | string[]> {
+  if (includeSensitive) return all;
+  let headers = all;
   for (const name of SENSITIVE_HEADERS) {
     if (headers[name] === undefined) continue;
-    if (headers === head.headers) headers = { ...head.headers };
+    if (headers === all) headers = { ...all };
     headers[name] = REDACTED;
   }
   return headers;

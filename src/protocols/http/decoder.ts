@@ -5,7 +5,7 @@ import { parseTraceparent } from '../trace-context.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import { recordedHeaders, requestAttributes, responseAttributes } from './attributes.js';
 import { classifyStartLine, skipEmptyLines, StartLine } from './detect.js';
-import { contentLength, findHeadEnd, headerValue, isChunked, parseHead, type HeadEnd, type MessageHead } from './head.js';
+import { findHeadEnd, isChunked, parseHead, type HeadEnd, type MessageHead } from './head.js';
 import { httpOptions, type HttpOptions } from './options.js';
 
 /** Where a direction's parser is within the byte stream. */
@@ -255,7 +255,7 @@ class MessageParser {
   private frameRequest(head: MessageHead, ts: number): void {
     this.decoder.requestStarted(head.method);
     if (isChunked(head)) this.state = State.ChunkSize;
-    else this.frameByLength(contentLength(head) ?? 0, ts);
+    else this.frameByLength(head.contentLength ?? 0, ts);
   }
 
   private frameResponse(head: MessageHead, ts: number): void {
@@ -275,7 +275,7 @@ class MessageParser {
     if (method === 'HEAD' || status === 204 || status === 304) this.complete(ts);
     else if (isChunked(head)) this.state = State.ChunkSize;
     else {
-      const length = contentLength(head);
+      const length = head.contentLength;
       if (length === undefined) this.state = State.BodyUntilClose;
       else this.frameByLength(length, ts);
     }
@@ -413,7 +413,7 @@ class MessageParser {
     const conv = decoder.ctx.conv;
     let details: Record<string, unknown> | undefined;
     if (decoder.options.captureHeaders) {
-      details = { headers: recordedHeaders(head, decoder.options.includeSensitiveHeaders) };
+      details = { headers: recordedHeaders(head.headers!, decoder.options.includeSensitiveHeaders) };
     }
     if (this.captured.length > 0) this.addCapturedBody((details ??= {}));
     const msg: L7Message = {
@@ -430,8 +430,8 @@ class MessageParser {
     };
     if (details !== undefined) msg.details = details;
     if (this.isRequest) {
-      const traceparent = headerValue(head, 'traceparent');
-      const trace = traceparent === undefined ? undefined : parseTraceparent(traceparent, headerValue(head, 'tracestate'));
+      const traceparent = head.traceparent;
+      const trace = traceparent === undefined ? undefined : parseTraceparent(traceparent, head.tracestate);
       if (trace !== undefined) msg.trace = trace;
     } else if (head.statusCode >= 500) {
       msg.error = true;
@@ -516,6 +516,6 @@ export class HttpDecoder implements StreamDecoder {
 
 /** `Upgrade: h2c` (RFC 7540 §3.2; one of the offered protocols in a request). */
 function upgradesToH2c(head: MessageHead): boolean {
-  const upgrade = headerValue(head, 'upgrade');
+  const upgrade = head.upgrade;
   return upgrade !== undefined && upgrade.split(',').some((token) => token.trim().toLowerCase() === 'h2c');
 }

@@ -7,7 +7,20 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'PURGE',
 ]);
 
-const LONGEST_KNOWN_METHOD = 9;
+/** The known methods by length, to find one in the bytes without making a string first. */
+const KNOWN_METHODS_BY_LENGTH: string[][] = [];
+for (const method of KNOWN_METHODS) (KNOWN_METHODS_BY_LENGTH[method.length] ??= []).push(method);
+
+/** The known method spelled by buf[from, to) (case-sensitive, as RFC 9110 says), as a shared string. */
+export function knownMethod(buf: Buffer, from: number, to: number): string | undefined {
+  const candidates = KNOWN_METHODS_BY_LENGTH[to - from];
+  if (candidates === undefined) return undefined;
+  next: for (const method of candidates) {
+    for (let i = 0; i < method.length; i++) if (buf[from + i] !== method.charCodeAt(i)) continue next;
+    return method;
+  }
+  return undefined;
+}
 /** An unknown-token request line longer than this is not worth waiting for. */
 export const MAX_START_LINE = 8192;
 
@@ -59,7 +72,7 @@ function classifyRequest(buf: Buffer, off: number, wholeLine: boolean): StartLin
   while (i < buf.length && isTokenChar(buf[i]!)) i++;
   if (i === buf.length) return i - off > MAX_START_LINE ? StartLine.No : StartLine.More;
   if (buf[i] !== SP || i === off) return StartLine.No;
-  if (!wholeLine && i - off <= LONGEST_KNOWN_METHOD && KNOWN_METHODS.has(buf.toString('latin1', off, i))) return StartLine.Request;
+  if (!wholeLine && knownMethod(buf, off, i) !== undefined) return StartLine.Request;
   const lineEnd = buf.indexOf(LF, i);
   if (lineEnd < 0) return buf.length - off > MAX_START_LINE ? StartLine.No : StartLine.More;
   const versionEnd = buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;

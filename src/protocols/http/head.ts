@@ -1,4 +1,4 @@
-import { isDigit, isTokenChar } from './detect.js';
+import { isDigit, isTokenChar, knownMethod } from './detect.js';
 
 /** A parsed start line and header block of one HTTP/1.x message. */
 export interface MessageHead {
@@ -10,11 +10,22 @@ export interface MessageHead {
   /** "1.0" or "1.1". */
   version: string;
   /**
-   * Lower-case names; repeated headers joined with ", " except Set-Cookie, kept as a list.
-   * Holds every header only when the parser was asked to keep them all, else just the ones
-   * the decoder itself reads (FRAMING_HEADERS).
+   * Content-Length: undefined when absent, NaN when invalid (non-digits, or repeated with
+   * different values). Parsed from the bytes: it is in almost every response.
    */
-  headers: Record<string, string | string[]>;
+  contentLength: number | undefined;
+  /** The headers the decoder itself reads; repeated ones joined with ", ". */
+  transferEncoding: string | undefined;
+  host: string | undefined;
+  userAgent: string | undefined;
+  traceparent: string | undefined;
+  tracestate: string | undefined;
+  upgrade: string | undefined;
+  /**
+   * Every header, only when the parser was asked to keep them all: lower-case names, repeated
+   * headers joined with ", " except Set-Cookie, kept as a list.
+   */
+  headers: Record<string, string | string[]> | undefined;
 }
 
 const LF = 0x0a;
@@ -22,16 +33,23 @@ const CR = 0x0d;
 const SP = 0x20;
 const HT = 0x09;
 const COLON = 0x3a;
+const COMMA = 0x2c;
 
 /**
- * Headers the decoder needs for framing, attributes and trace context. Only these become strings
- * when headers are not recorded: building a string per header of every message was the largest
- * cost of HTTP decoding in profiles.
+ * The headers the decoder reads, as codes: only these are looked at when headers are not
+ * recorded (a string per header of every message was the largest cost of HTTP decoding in
+ * profiles), and they land in typed fields of the head rather than in a dictionary.
  */
-const FRAMING_HEADERS: ReadonlySet<string> = new Set([
-  'host', 'content-length', 'transfer-encoding', 'user-agent', 'traceparent', 'tracestate', 'upgrade',
-]);
-const FRAMING_HEADER_LENGTHS: ReadonlySet<number> = new Set([...FRAMING_HEADERS].map((name) => name.length));
+const enum Known {
+  None,
+  Host,
+  ContentLength,
+  TransferEncoding,
+  UserAgent,
+  Traceparent,
+  Tracestate,
+  Upgrade,
+}
 
 function isLowerCaseMatch(buf: Buffer, from: number, name: string): boolean {
   for (let i = 0; i < name.length; i++) {
@@ -40,13 +58,29 @@ function isLowerCaseMatch(buf: Buffer, from: number, name: string): boolean {
   return true;
 }
 
-/** Which framing header, if any, the name at buf[from, to) is (case-insensitive). */
-function framingHeaderName(buf: Buffer, from: number, to: number): string | undefined {
-  if (!FRAMING_HEADER_LENGTHS.has(to - from)) return undefined;
-  for (const name of FRAMING_HEADERS) {
-    if (name.length === to - from && isLowerCaseMatch(buf, from, name)) return name;
+/** Which header the decoder reads, if any, the name at buf[from, to) is (case-insensitive). */
+function knownHeader(buf: Buffer, from: number, to: number): Known {
+  switch (to - from) {
+    case 4:
+      return isLowerCaseMatch(buf, from, 'host') ? Known.Host : Known.None;
+    case 7:
+      return isLowerCaseMatch(buf, from, 'upgrade') ? Known.Upgrade : Known.None;
+    case 10:
+      if (isLowerCaseMatch(buf, from, 'user-agent')) return Known.UserAgent;
+      return isLowerCaseMatch(buf, from, 'tracestate') ? Known.Tracestate : Known.None;
+    case 11:
+      return isLowerCaseMatch(buf, from, 'traceparent') ? Known.Traceparent : Known.None;
+    case 14:
+      return isLowerCaseMatch(buf, from, 'content-length') ? Known.ContentLength : Known.None;
+    case 17:
+      return isLowerCaseMatch(buf, from, 'transfer-encoding') ? Known.TransferEncoding : Known.None;
+    default:
+      return Known.None;
   }
-  return undefined;
+}
+
+function joined(previous: string | undefined, value: string): string {
+  return previous === undefined ? value : `${previous}, ${value}`;
 }
 
 function addHeader(headers: Record<string, string | string[]>, name: string, value: string): void {
@@ -54,6 +88,35 @@ function addHeader(headers: Record<string, string | string[]>, name: string, val
   if (previous === undefined) headers[name] = value;
   else if (name === 'set-cookie') headers[name] = Array.isArray(previous) ? [...previous, value] : [previous, value];
   else headers[name] = `${previous as string}, ${value}`;
+}
+
+/**
+ * A Content-Length value (1*DIGIT, or a comma list of equal values as some senders repeat it)
+ * in buf[from, to): the number, or NaN. At most 15 digits, so the number is exact.
+ */
+function parseContentLength(buf: Buffer, from: number, to: number): number {
+  let length = NaN;
+  let n = 0;
+  let digits = 0;
+  let afterDigits = false;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? buf[i]! : COMMA;
+    if (c >= 0x30 && c <= 0x39) {
+      if (afterDigits || ++digits > 15) return NaN;
+      n = n * 10 + (c - 0x30);
+    } else if (c === COMMA) {
+      if (digits === 0 || (!Number.isNaN(length) && n !== length)) return NaN;
+      length = n;
+      n = 0;
+      digits = 0;
+      afterDigits = false;
+    } else if (c === SP || c === HT) {
+      afterDigits = digits > 0;
+    } else {
+      return NaN;
+    }
+  }
+  return length;
 }
 
 function isSpace(c: number): boolean {
@@ -88,8 +151,25 @@ function trimmedText(buf: Buffer, from: number, to: number): string {
   return buf.toString('latin1', from, to);
 }
 
-function parseStartLine(buf: Buffer, from: number, to: number, isRequest: boolean): MessageHead | undefined {
-  const headers = Object.create(null) as Record<string, string | string[]>;
+/** A head with none of the known headers set yet (HTTP/2 builds one from its fields for the shared attribute code). */
+export function newHead(method: string, target: string, statusCode: number, version: string, keepAllHeaders: boolean): MessageHead {
+  return {
+    method,
+    target,
+    statusCode,
+    version,
+    contentLength: undefined,
+    transferEncoding: undefined,
+    host: undefined,
+    userAgent: undefined,
+    traceparent: undefined,
+    tracestate: undefined,
+    upgrade: undefined,
+    headers: keepAllHeaders ? (Object.create(null) as Record<string, string | string[]>) : undefined,
+  };
+}
+
+function parseStartLine(buf: Buffer, from: number, to: number, isRequest: boolean, keepAllHeaders: boolean): MessageHead | undefined {
   if (!isRequest) {
     const version = versionAt(buf, from, to);
     let i = from + 8;
@@ -98,7 +178,7 @@ function parseStartLine(buf: Buffer, from: number, to: number, isRequest: boolea
     if (i + 3 > to || !isDigit(buf[i]!) || !isDigit(buf[i + 1]!) || !isDigit(buf[i + 2]!)) return undefined;
     if (i + 3 < to && !isSpace(buf[i + 3]!)) return undefined;
     const statusCode = (buf[i]! - 0x30) * 100 + (buf[i + 1]! - 0x30) * 10 + (buf[i + 2]! - 0x30);
-    return { method: '', target: '', statusCode, version, headers };
+    return newHead('', '', statusCode, version, keepAllHeaders);
   }
   let i = from;
   while (i < to && isTokenChar(buf[i]!)) i++;
@@ -113,13 +193,8 @@ function parseStartLine(buf: Buffer, from: number, to: number, isRequest: boolea
   const version = versionAt(buf, i, to);
   if (version === undefined) return undefined;
   for (i += 8; i < to; i++) if (!isSpace(buf[i]!)) return undefined;
-  return {
-    method: buf.toString('latin1', from, methodEnd),
-    target: buf.toString('latin1', targetStart, targetEnd),
-    statusCode: 0,
-    version,
-    headers,
-  };
+  const method = knownMethod(buf, from, methodEnd) ?? buf.toString('latin1', from, methodEnd);
+  return newHead(method, buf.toString('latin1', targetStart, targetEnd), 0, version, keepAllHeaders);
 }
 
 /**
@@ -165,12 +240,16 @@ export function parseHead(
   headEnd.at = -1;
   let lf = nextLf(buf, off, end);
   if (lf < 0) return undefined;
-  const head = parseStartLine(buf, off, lineContentEnd(buf, off, lf), isRequest);
+  const head = parseStartLine(buf, off, lineContentEnd(buf, off, lf), isRequest, keepAllHeaders);
   if (head === undefined) return undefined;
   const headers = head.headers;
+  let lastKnown = Known.None;
   let lastName: string | undefined;
   for (let lineStart = lf + 1; lineStart < end; lineStart = lf + 1) {
-    lf = nextLf(buf, lineStart, end);
+    // One pass over the line: the name up to the colon, then the value up to the LF.
+    let colon = lineStart;
+    while (colon < end && buf[colon] !== COLON && buf[colon] !== LF) colon++;
+    lf = colon < end && buf[colon] === LF ? colon : nextLf(buf, colon, end);
     if (lf < 0) return head;
     const lineEnd = lineContentEnd(buf, lineStart, lf);
     if (lineEnd === lineStart) {
@@ -178,55 +257,68 @@ export function parseHead(
       return head;
     }
     if (isSpace(buf[lineStart]!)) {
-      const previous = lastName === undefined ? undefined : headers[lastName];
-      if (typeof previous === 'string') headers[lastName!] = `${previous} ${trimmedText(buf, lineStart, lineEnd)}`;
+      const text = trimmedText(buf, lineStart, lineEnd);
+      appendFolded(head, lastKnown, text);
+      const previous = headers === undefined || lastName === undefined ? undefined : headers[lastName];
+      if (typeof previous === 'string') headers![lastName!] = `${previous} ${text}`;
       continue;
     }
-    let colon = lineStart;
-    while (colon < lineEnd && buf[colon] !== COLON) colon++;
-    if (colon === lineStart || colon === lineEnd) continue;
+    if (colon === lineStart || colon >= lineEnd) {
+      lastKnown = Known.None;
+      lastName = undefined;
+      continue;
+    }
     let nameEnd = colon;
     while (nameEnd > lineStart && isSpace(buf[nameEnd - 1]!)) nameEnd--;
-    const name = keepAllHeaders
-      ? buf.toString('latin1', lineStart, nameEnd).toLowerCase()
-      : framingHeaderName(buf, lineStart, nameEnd);
-    lastName = name;
-    if (name !== undefined) addHeader(headers, name, trimmedText(buf, colon + 1, lineEnd));
+    lastKnown = knownHeader(buf, lineStart, nameEnd);
+    let valueStart = colon + 1;
+    let valueEnd = lineEnd;
+    while (valueStart < valueEnd && isSpace(buf[valueStart]!)) valueStart++;
+    while (valueEnd > valueStart && isSpace(buf[valueEnd - 1]!)) valueEnd--;
+    if (lastKnown !== Known.None) setKnown(head, lastKnown, buf, valueStart, valueEnd);
+    if (headers !== undefined) {
+      lastName = buf.toString('latin1', lineStart, nameEnd).toLowerCase();
+      addHeader(headers, lastName, buf.toString('latin1', valueStart, valueEnd));
+    }
   }
   return head;
 }
 
-/** The single value of a header (the last one when repeated as a list). */
-export function headerValue(head: MessageHead, name: string): string | undefined {
-  const value = head.headers[name];
-  return Array.isArray(value) ? value[value.length - 1] : value;
+/** Where each known header other than Content-Length is kept. */
+const TEXT_FIELDS = {
+  [Known.Host]: 'host',
+  [Known.TransferEncoding]: 'transferEncoding',
+  [Known.UserAgent]: 'userAgent',
+  [Known.Traceparent]: 'traceparent',
+  [Known.Tracestate]: 'tracestate',
+  [Known.Upgrade]: 'upgrade',
+} as const satisfies Partial<Record<Known, keyof MessageHead>>;
+
+type TextKnown = keyof typeof TEXT_FIELDS;
+
+function setKnown(head: MessageHead, known: Known, buf: Buffer, from: number, to: number): void {
+  if (known === Known.ContentLength) {
+    const length = parseContentLength(buf, from, to);
+    const previous = head.contentLength;
+    head.contentLength = previous === undefined || previous === length ? length : NaN;
+    return;
+  }
+  const field = TEXT_FIELDS[known as TextKnown];
+  head[field] = joined(head[field], buf.toString('latin1', from, to));
 }
 
-const DIGITS_ONLY = /^\d{1,15}$/;
-
-/**
- * Content-Length as a number, undefined when absent, NaN when invalid (non-digits, or
- * repeated with different values).
- */
-export function contentLength(head: MessageHead): number | undefined {
-  const value = headerValue(head, 'content-length');
-  if (value === undefined) return undefined;
-  if (DIGITS_ONLY.test(value)) return Number(value);
-  let length = NaN;
-  for (const part of value.split(',')) {
-    const text = part.trim();
-    if (!DIGITS_ONLY.test(text)) return NaN;
-    const n = Number(text);
-    if (!Number.isNaN(length) && n !== length) return NaN;
-    length = n;
-  }
-  return length;
+/** Obsolete line folding: the continuation joins the last header's value with a space. */
+function appendFolded(head: MessageHead, known: Known, text: string): void {
+  if (known === Known.None) return;
+  // "12 34" was never a valid length.
+  if (known === Known.ContentLength) head.contentLength = NaN;
+  else head[TEXT_FIELDS[known as TextKnown]] += ` ${text}`;
 }
 
 const CHUNKED_LAST = /(?:^|,)\s*chunked\s*$/i;
 
 /** Transfer-Encoding whose last coding is chunked. */
 export function isChunked(head: MessageHead): boolean {
-  const value = headerValue(head, 'transfer-encoding');
+  const value = head.transferEncoding;
   return value !== undefined && CHUNKED_LAST.test(value);
 }

@@ -2,24 +2,21 @@ import type { Attributes, L7Message } from '../../model/message.js';
 import type { Conversation } from '../../model/stream.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT } from '../../model/stream.js';
 import { recordedHeaders, requestAttributes } from '../http/attributes.js';
-import type { MessageHead } from '../http/head.js';
+import { newHead } from '../http/head.js';
 import { parseTraceparent } from '../trace-context.js';
 import { decodeGrpcMessage, grpcStatusName, isGrpcContentType, isGrpcError, splitGrpcPath } from './grpc.js';
 import type { Http2Options } from './options.js';
-import { fieldValue, type H2Stream, type HeaderMap, type StreamHalf } from './stream.js';
+import { fieldValue, type H2Stream, type StreamHalf } from './stream.js';
 
 /** Builds the L7 messages of a finished (or abandoned) stream. */
 
 const VERSION = '2';
 
-function asHead(headers: HeaderMap | undefined): MessageHead {
-  return { method: '', target: '', statusCode: 0, version: VERSION, headers: headers ?? {} };
-}
 
 function recorded(half: StreamHalf, options: Http2Options, details: Record<string, unknown>): void {
   if (options.captureHeaders) {
-    details['headers'] = recordedHeaders(asHead(half.headers), options.includeSensitiveHeaders);
-    if (half.trailers !== undefined) details['trailers'] = recordedHeaders(asHead(half.trailers), options.includeSensitiveHeaders);
+    details['headers'] = recordedHeaders(half.headers ?? {}, options.includeSensitiveHeaders);
+    if (half.trailers !== undefined) details['trailers'] = recordedHeaders(half.trailers, options.includeSensitiveHeaders);
   }
   if (half.incomplete) details['headers_incomplete'] = true;
 }
@@ -33,9 +30,10 @@ function httpRequestAttributes(half: StreamHalf, conv: Conversation): Attributes
   const authority = half.authority ?? fieldValue(half.headers, 'host') ?? '';
   const method = half.method;
   if (method !== undefined && (half.path !== undefined || method === 'CONNECT')) {
-    const head = asHead(half.headers);
-    head.method = method;
-    head.target = method === 'CONNECT' ? authority : `${half.scheme ?? 'http'}://${authority}${half.path}`;
+    const target = method === 'CONNECT' ? authority : `${half.scheme ?? 'http'}://${authority}${half.path}`;
+    const head = newHead(method, target, 0, VERSION, false);
+    head.host = fieldValue(half.headers, 'host');
+    head.userAgent = fieldValue(half.headers, 'user-agent');
     return requestAttributes(head, conv.server, half.bodySize);
   }
   const attributes: Attributes = {};

@@ -199,6 +199,29 @@ describe('HTTP/1 decoder', () => {
     expect(h.messages.map((m) => m.attributes['http.response.status_code'])).toEqual([404]);
   });
 
+  it('reads Content-Length as RFC 9110 allows it, and rejects what it does not', () => {
+    const body = (length: string): string[] => {
+      const h = feed([[S2C, `HTTP/1.1 200 OK\r\n${length}\r\n\r\nhello`], [S2C, 'HTTP/1.1 204 No Content\r\n\r\n']]);
+      return [...h.errors, ...h.messages.map((m) => String(m.attributes['http.response.body.size']))];
+    };
+    expect(body('Content-Length: 5')).toEqual(['5', '0']);
+    expect(body('content-length:\t5 ')).toEqual(['5', '0']);
+    expect(body('Content-Length: 5, 5')).toEqual(['5', '0']);
+    expect(body('Content-Length: 5\r\nContent-Length: 5')).toEqual(['5', '0']);
+    for (const bad of ['Content-Length: 5, 6', 'Content-Length: 5\r\nContent-Length: 6', 'Content-Length: 5 5', 'Content-Length: -5',
+      'Content-Length: ', 'Content-Length: 1234567890123456', 'Content-Length: 5\r\n 5', 'Content-Length: ,5']) {
+      expect(body(bad)[0], bad).toBe('bad_content_length');
+    }
+  });
+
+  it('joins repeated and folded headers it reads', () => {
+    const { messages } = feed([
+      [C2S, 'GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: one\r\n two\r\nUSER-AGENT: three\r\n\r\n'],
+      [S2C, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ]);
+    expect(messages.map((m) => m.attributes['user_agent.original'] ?? m.attributes['http.response.body.size'])).toEqual(['one two, three', 0]);
+  });
+
   it('counts garbage as a decode error and recovers at the next valid message', () => {
     const h = feedBytewise([
       [C2S, '\x00\x01\x02 not http at all\r\nmore junk\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n'],
