@@ -1,4 +1,4 @@
-import type { Packet, RawPacket } from '../model/packet.js';
+import { FrameInBuffer, type Packet, type RawPacket } from '../model/packet.js';
 import type { Counter, Stats } from '../pipeline/stats.js';
 import { decodeErrorCounters, FRAGMENT_INCONSISTENT, LINK_HEADER_TRUNCATED, OK, VLAN_TOO_MANY_TAGS } from './decode-errors.js';
 import { newIpHeader, PROTO_TCP, PROTO_UDP, type IpHeader } from './ip-header.js';
@@ -74,8 +74,19 @@ export class FrameDecoder {
 
   decode(raw: RawPacket): Packet | undefined {
     this.fragments.expire(raw.ts);
-    const data = raw.data;
-    const link = locateNetwork(raw.linkType, data, this.location);
+    // Frames read from a file are decoded in the read buffer, without a view of their own.
+    let data: Buffer;
+    let start = 0;
+    let capEnd: number;
+    if (raw instanceof FrameInBuffer) {
+      data = raw.buffer;
+      start = raw.start;
+      capEnd = raw.end;
+    } else {
+      data = raw.data;
+      capEnd = data.length;
+    }
+    const link = locateNetwork(raw.linkType, data, start, capEnd, this.location);
     if (link !== LINK_IPV4 && link !== LINK_IPV6) {
       if (link === LINK_NON_IP) this.nonIp.value++;
       else if (link === LINK_UNSUPPORTED) this.unsupportedLink.value++;
@@ -84,13 +95,14 @@ export class FrameDecoder {
     }
 
     // Some captures record a wire length shorter than what they captured: trust the bytes.
-    const wireEnd = raw.origLen > data.length ? raw.origLen : data.length;
+    const wireEnd = start + (raw.origLen > capEnd - start ? raw.origLen : capEnd - start);
     const ip = this.ip;
-    const status = link === LINK_IPV4 ? parseIPv4(data, this.location.offset, wireEnd, ip) : parseIPv6(data, this.location.offset, wireEnd, ip);
+    const at = this.location.offset;
+    const status = link === LINK_IPV4 ? parseIPv4(data, at, capEnd, wireEnd, ip) : parseIPv6(data, at, capEnd, wireEnd, ip);
     if (status !== OK) return this.fail(status);
     if (ip.lengthClamped) this.lengthClamped.value++;
-    if (ip.isFragment) return this.addFragment(raw, data);
-    return this.decodeTransport(raw, data, ip.transportOffset, ip.claimedEnd);
+    if (ip.isFragment) return this.addFragment(raw, data, capEnd);
+    return this.decodeTransport(raw, data, ip.transportOffset, ip.claimedEnd, capEnd);
   }
 
   /** Counts the fragmented datagrams left unfinished; call when the input ends. */
@@ -98,19 +110,20 @@ export class FrameDecoder {
     this.fragments.finish();
   }
 
-  private decodeTransport(raw: RawPacket, data: Buffer, offset: number, end: number): Packet | undefined {
+  private decodeTransport(raw: RawPacket, data: Buffer, offset: number, end: number, capEnd: number): Packet | undefined {
     const protocol = this.ip.protocol;
     if (protocol !== PROTO_TCP && protocol !== PROTO_UDP) {
       this.otherTransport.value++;
       return undefined;
     }
-    const packet = protocol === PROTO_TCP ? decodeTcp(raw, this.ip, data, offset, end) : decodeUdp(raw, this.ip, data, offset, end);
+    const packet =
+      protocol === PROTO_TCP ? decodeTcp(raw, this.ip, data, offset, end, capEnd) : decodeUdp(raw, this.ip, data, offset, end, capEnd);
     if (typeof packet === 'number') return this.fail(packet);
     this.decoded.value++;
     return packet;
   }
 
-  private addFragment(raw: RawPacket, data: Buffer): Packet | undefined {
+  private addFragment(raw: RawPacket, data: Buffer, capEnd: number): Packet | undefined {
     const ip = this.ip;
     const protocol = ip.protocol;
     if (ip.version === 6 && protocol === IPV6_FRAGMENT) return this.fail(FRAGMENT_INCONSISTENT);
@@ -124,7 +137,7 @@ export class FrameDecoder {
     fragment.offset = ip.fragmentOffset;
     fragment.moreFragments = ip.moreFragments;
     fragment.protocol = protocol;
-    fragment.data = data.subarray(ip.transportOffset, ip.claimedEnd);
+    fragment.data = data.subarray(ip.transportOffset, Math.min(ip.claimedEnd, capEnd));
     fragment.claimedLength = ip.claimedEnd - ip.transportOffset;
     // RFC 8200 lets IPv6 fragments disagree on the next header: only IPv4 keys on it.
     const key = ip.version === 4 ? `4 ${ip.src} ${ip.dst} ${ip.fragmentId} ${protocol}` : `6 ${ip.src} ${ip.dst} ${ip.fragmentId}`;
@@ -140,13 +153,13 @@ export class FrameDecoder {
     ip.isFragment = false;
     ip.claimedEnd = payload.length;
     if (ip.version === 6) {
-      const status = walkExtensionHeaders(payload, 0, result.protocol, ip, false);
+      const status = walkExtensionHeaders(payload, 0, payload.length, result.protocol, ip, false);
       if (status !== OK) return this.fail(status);
     } else {
       ip.protocol = result.protocol;
       ip.transportOffset = 0;
     }
-    return this.decodeTransport(raw, payload, ip.transportOffset, payload.length);
+    return this.decodeTransport(raw, payload, ip.transportOffset, payload.length, payload.length);
   }
 
   private fail(code: number): undefined {

@@ -8,16 +8,16 @@ const MORE_FRAGMENTS = 0x2000;
 const OFFSET_MASK = 0x1fff;
 
 /**
- * Parses the IPv4 header at `offset` into `ip`. `wireEnd` is where the frame ended on the wire
- * (the captured bytes may stop earlier). Returns OK or a decode error code.
+ * Parses the IPv4 header at `offset` into `ip`. The captured bytes end at `capEnd`; `wireEnd` is
+ * where the frame ended on the wire (the captured bytes may stop earlier). Returns OK or a decode error code.
  */
-export function parseIPv4(data: Buffer, offset: number, wireEnd: number, ip: IpHeader): number {
-  if (data.length < offset + MIN_HEADER) return IPV4_TRUNCATED;
+export function parseIPv4(data: Buffer, offset: number, capEnd: number, wireEnd: number, ip: IpHeader): number {
+  if (capEnd < offset + MIN_HEADER) return IPV4_TRUNCATED;
   const versionAndLength = data[offset]!;
   if (versionAndLength >> 4 !== 4) return IPV4_BAD_VERSION;
   const headerLength = (versionAndLength & 0x0f) * 4;
   if (headerLength < MIN_HEADER) return IPV4_BAD_HEADER_LENGTH;
-  if (data.length < offset + headerLength) return IPV4_TRUNCATED;
+  if (capEnd < offset + headerLength) return IPV4_TRUNCATED;
 
   const protocol = data[offset + 9]!;
   let totalLength = u16(data, offset + 2);

@@ -28,11 +28,11 @@ const PAD1_OPTION = 0;
 const MAX_EXTENSION_HEADERS = 16;
 
 /**
- * Parses the IPv6 header at `offset` and its extension chain into `ip`. `wireEnd` is where
- * the frame ended on the wire. Returns OK or a decode error code.
+ * Parses the IPv6 header at `offset` and its extension chain into `ip`. The captured bytes end
+ * at `capEnd`; `wireEnd` is where the frame ended on the wire. Returns OK or a decode error code.
  */
-export function parseIPv6(data: Buffer, offset: number, wireEnd: number, ip: IpHeader): number {
-  if (data.length < offset + HEADER) return IPV6_TRUNCATED;
+export function parseIPv6(data: Buffer, offset: number, capEnd: number, wireEnd: number, ip: IpHeader): number {
+  if (capEnd < offset + HEADER) return IPV6_TRUNCATED;
   if (data[offset]! >> 4 !== 6) return IPV6_BAD_VERSION;
   const payloadStart = offset + HEADER;
   const payloadLength = u16(data, offset + 4);
@@ -44,14 +44,14 @@ export function parseIPv6(data: Buffer, offset: number, wireEnd: number, ip: IpH
 
   if (payloadLength !== 0) {
     setClaimedEnd(ip, payloadStart + payloadLength, wireEnd);
-    return walkExtensionHeaders(data, payloadStart, nextHeader, ip, true);
+    return walkExtensionHeaders(data, payloadStart, capEnd, nextHeader, ip, true);
   }
 
   // Payload length 0: a jumbogram (the hop-by-hop jumbo option holds the length), or a
   // segment captured before TSO split it / a BIG TCP segment (only the frame length tells).
-  const jumboLength = nextHeader === HOP_BY_HOP ? jumboPayloadLength(data, payloadStart) : 0;
+  const jumboLength = nextHeader === HOP_BY_HOP ? jumboPayloadLength(data, payloadStart, capEnd) : 0;
   setClaimedEnd(ip, jumboLength !== 0 ? payloadStart + jumboLength : wireEnd, wireEnd);
-  const result = walkExtensionHeaders(data, payloadStart, nextHeader, ip, true);
+  const result = walkExtensionHeaders(data, payloadStart, capEnd, nextHeader, ip, true);
   if (result !== OK) return result;
   if (jumboLength === 0 && (ip.protocol !== PROTO_TCP || ip.isFragment)) return IPV6_BAD_PAYLOAD_LENGTH;
   return OK;
@@ -67,7 +67,14 @@ function setClaimedEnd(ip: IpHeader, claimedEnd: number, wireEnd: number): void 
  * fragment data, when a fragment header says this is one fragment of a larger datagram).
  * Also used on a reassembled IPv6 payload, where a second fragment header is malformed.
  */
-export function walkExtensionHeaders(data: Buffer, cursor: number, nextHeader: number, ip: IpHeader, fragmentAllowed: boolean): number {
+export function walkExtensionHeaders(
+  data: Buffer,
+  cursor: number,
+  capEnd: number,
+  nextHeader: number,
+  ip: IpHeader,
+  fragmentAllowed: boolean,
+): number {
   const end = ip.claimedEnd;
   for (let headers = 0; ; headers++) {
     let length: number;
@@ -80,7 +87,7 @@ export function walkExtensionHeaders(data: Buffer, cursor: number, nextHeader: n
       case SHIM6:
       case AUTHENTICATION:
         if (cursor + 2 > end) return IPV6_BAD_PAYLOAD_LENGTH;
-        if (cursor + 2 > data.length) return IPV6_EXTENSION_TRUNCATED;
+        if (cursor + 2 > capEnd) return IPV6_EXTENSION_TRUNCATED;
         // AH counts 4-byte units minus two; the others count 8-byte units minus one.
         length = nextHeader === AUTHENTICATION ? (data[cursor + 1]! + 2) * 4 : (data[cursor + 1]! + 1) * 8;
         break;
@@ -95,7 +102,7 @@ export function walkExtensionHeaders(data: Buffer, cursor: number, nextHeader: n
     }
     if (headers === MAX_EXTENSION_HEADERS) return IPV6_TOO_MANY_EXTENSIONS;
     if (cursor + length > end) return IPV6_BAD_PAYLOAD_LENGTH;
-    if (cursor + length > data.length) return IPV6_EXTENSION_TRUNCATED;
+    if (cursor + length > capEnd) return IPV6_EXTENSION_TRUNCATED;
     const header = cursor;
     const headerType = nextHeader;
     nextHeader = data[header]!;
@@ -119,10 +126,10 @@ export function walkExtensionHeaders(data: Buffer, cursor: number, nextHeader: n
 }
 
 /** Length in the hop-by-hop header's jumbo payload option, or 0 when it has none. */
-function jumboPayloadLength(data: Buffer, hopByHop: number): number {
-  if (hopByHop + 2 > data.length) return 0;
+function jumboPayloadLength(data: Buffer, hopByHop: number, capEnd: number): number {
+  if (hopByHop + 2 > capEnd) return 0;
   const end = hopByHop + (data[hopByHop + 1]! + 1) * 8;
-  if (end > data.length) return 0;
+  if (end > capEnd) return 0;
   let option = hopByHop + 2;
   while (option < end) {
     const type = data[option]!;

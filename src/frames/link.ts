@@ -1,4 +1,4 @@
-import { u16, u32 } from './bytes.js';
+import { u16, u32, u32le } from './bytes.js';
 
 /**
  * Link layers: where in a frame the IP header starts, and which IP version it is.
@@ -58,32 +58,34 @@ const AF_INET6_BSD = 24;
 const AF_INET6_FREEBSD = 28;
 const AF_INET6_DARWIN = 30;
 
-export function locateNetwork(linkType: number, data: Buffer, at: NetworkLocation): LinkResult {
+/** Finds the network header of the frame in data[start, capEnd); `at.offset` is absolute in `data`. */
+export function locateNetwork(linkType: number, data: Buffer, start: number, capEnd: number, at: NetworkLocation): LinkResult {
+  const length = capEnd - start;
   switch (linkType) {
     case LINKTYPE_ETHERNET:
-      if (data.length < ETHERNET_HEADER) return LINK_TRUNCATED;
-      return afterEthertype(data, ETHERNET_HEADER - 2, at);
+      if (length < ETHERNET_HEADER) return LINK_TRUNCATED;
+      return afterEthertype(data, start + ETHERNET_HEADER - 2, capEnd, at);
     case LINKTYPE_LINUX_SLL:
-      if (data.length < SLL_HEADER) return LINK_TRUNCATED;
-      return afterEthertype(data, SLL_PROTOCOL, at);
+      if (length < SLL_HEADER) return LINK_TRUNCATED;
+      return afterEthertype(data, start + SLL_PROTOCOL, capEnd, at);
     case LINKTYPE_LINUX_SLL2:
-      if (data.length < SLL2_HEADER) return LINK_TRUNCATED;
-      at.offset = SLL2_HEADER;
-      return byEthertype(u16(data, 0));
+      if (length < SLL2_HEADER) return LINK_TRUNCATED;
+      at.offset = start + SLL2_HEADER;
+      return byEthertype(u16(data, start));
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP:
-      return afterAddressFamily(data, at);
+      return afterAddressFamily(data, start, capEnd, at);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_OPENBSD:
     case LINKTYPE_RAW_BSDI:
-      if (data.length < 1) return LINK_TRUNCATED;
-      at.offset = 0;
-      return byVersionNibble(data[0]!);
+      if (length < 1) return LINK_TRUNCATED;
+      at.offset = start;
+      return byVersionNibble(data[start]!);
     case LINKTYPE_IPV4:
-      at.offset = 0;
+      at.offset = start;
       return LINK_IPV4;
     case LINKTYPE_IPV6:
-      at.offset = 0;
+      at.offset = start;
       return LINK_IPV6;
     default:
       return LINK_UNSUPPORTED;
@@ -91,12 +93,12 @@ export function locateNetwork(linkType: number, data: Buffer, at: NetworkLocatio
 }
 
 /** Reads the ethertype at `typeOffset`, skipping any stack of 802.1Q / 802.1ad tags. */
-function afterEthertype(data: Buffer, typeOffset: number, at: NetworkLocation): LinkResult {
+function afterEthertype(data: Buffer, typeOffset: number, capEnd: number, at: NetworkLocation): LinkResult {
   let ethertype = u16(data, typeOffset);
   for (let tags = 0; ethertype === ETHERTYPE_VLAN || ethertype === ETHERTYPE_QINQ || ethertype === ETHERTYPE_QINQ_LEGACY; tags++) {
     if (tags === MAX_VLAN_TAGS) return LINK_TOO_MANY_TAGS;
     typeOffset += 4;
-    if (data.length < typeOffset + 2) return LINK_TRUNCATED;
+    if (capEnd < typeOffset + 2) return LINK_TRUNCATED;
     ethertype = u16(data, typeOffset);
   }
   at.offset = typeOffset + 2;
@@ -116,11 +118,11 @@ function byVersionNibble(firstByte: number): LinkResult {
  * BSD loopback: a 4-byte address family in the capturing host's byte order (LOOP: network
  * order). Families are small, so whichever order gives a value below 256 is the right one.
  */
-function afterAddressFamily(data: Buffer, at: NetworkLocation): LinkResult {
-  if (data.length < NULL_HEADER) return LINK_TRUNCATED;
-  let family = data.readUInt32LE(0);
-  if (family > 0xff) family = u32(data, 0);
-  at.offset = NULL_HEADER;
+function afterAddressFamily(data: Buffer, start: number, capEnd: number, at: NetworkLocation): LinkResult {
+  if (capEnd - start < NULL_HEADER) return LINK_TRUNCATED;
+  let family = u32le(data, start);
+  if (family > 0xff) family = u32(data, start);
+  at.offset = start + NULL_HEADER;
   if (family === AF_INET) return LINK_IPV4;
   if (family === AF_INET6_BSD || family === AF_INET6_FREEBSD || family === AF_INET6_DARWIN || family === AF_INET6_LINUX) return LINK_IPV6;
   return LINK_NON_IP;

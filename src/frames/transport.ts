@@ -8,34 +8,34 @@ const UDP_HEADER = 8;
 
 /**
  * Decodes the TCP header at `offset` of `data` (a frame, or a reassembled IP payload) whose
- * IP payload ends at `end` by the headers' claim. Returns the packet or a decode error code.
+ * IP payload ends at `end` by the headers' claim and whose captured bytes end at `capEnd`. Returns the packet or a decode error code.
  */
-export function decodeTcp(raw: RawPacket, ip: IpHeader, data: Buffer, offset: number, end: number): Packet | number {
+export function decodeTcp(raw: RawPacket, ip: IpHeader, data: Buffer, offset: number, end: number, capEnd: number): Packet | number {
   if (offset + TCP_MIN_HEADER > end) return TCP_BAD_HEADER_LENGTH;
-  if (offset + TCP_MIN_HEADER > data.length) return TCP_TRUNCATED;
+  if (offset + TCP_MIN_HEADER > capEnd) return TCP_TRUNCATED;
   const headerLength = (data[offset + 12]! >> 4) * 4;
   if (headerLength < TCP_MIN_HEADER || offset + headerLength > end) return TCP_BAD_HEADER_LENGTH;
-  if (offset + headerLength > data.length) return TCP_TRUNCATED;
+  if (offset + headerLength > capEnd) return TCP_TRUNCATED;
   const tcp = {
     seq: u32(data, offset + 4),
     ack: u32(data, offset + 8),
     flags: data[offset + 13]!,
     window: u16(data, offset + 14),
   };
-  return newPacket(raw, ip, 6, u16(data, offset), u16(data, offset + 2), tcp, data, offset + headerLength, end);
+  return newPacket(raw, ip, 6, u16(data, offset), u16(data, offset + 2), tcp, data, offset + headerLength, end, capEnd);
 }
 
 /** Decodes the UDP header at `offset`, like decodeTcp. */
-export function decodeUdp(raw: RawPacket, ip: IpHeader, data: Buffer, offset: number, end: number): Packet | number {
+export function decodeUdp(raw: RawPacket, ip: IpHeader, data: Buffer, offset: number, end: number, capEnd: number): Packet | number {
   if (offset + UDP_HEADER > end) return UDP_BAD_LENGTH;
-  if (offset + UDP_HEADER > data.length) return UDP_TRUNCATED;
+  if (offset + UDP_HEADER > capEnd) return UDP_TRUNCATED;
   const udpLength = u16(data, offset + 4);
   // Length 0 marks an IPv6 jumbogram: the IP layer's length is the one that counts.
   if (udpLength !== 0) {
     if (udpLength < UDP_HEADER || offset + udpLength > end) return UDP_BAD_LENGTH;
     end = offset + udpLength;
   }
-  return newPacket(raw, ip, 17, u16(data, offset), u16(data, offset + 2), undefined, data, offset + UDP_HEADER, end);
+  return newPacket(raw, ip, 17, u16(data, offset), u16(data, offset + 2), undefined, data, offset + UDP_HEADER, end, capEnd);
 }
 
 /** Shared by every packet without payload (pure ACKs are about half of TCP): a view costs an allocation. */
@@ -51,6 +51,7 @@ function newPacket(
   data: Buffer,
   payloadStart: number,
   payloadEnd: number,
+  capEnd: number,
 ): Packet {
   return {
     raw,
@@ -63,9 +64,7 @@ function newPacket(
     dstPort,
     tcp,
     payload:
-      payloadStart >= payloadEnd || payloadStart >= data.length
-        ? NO_PAYLOAD
-        : data.subarray(payloadStart, payloadEnd < data.length ? payloadEnd : data.length),
+      payloadStart >= payloadEnd || payloadStart >= capEnd ? NO_PAYLOAD : data.subarray(payloadStart, payloadEnd < capEnd ? payloadEnd : capEnd),
     payloadLength: payloadEnd - payloadStart,
   };
 }

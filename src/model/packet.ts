@@ -10,13 +10,38 @@ export interface RawPacket {
   /** LINKTYPE_* value of the interface the frame was captured on. */
   linkType: number;
   /** Captured bytes (may be shorter than origLen when snaplen cut the frame). */
-  data: Buffer;
+  readonly data: Buffer;
   /** Length of the frame on the wire. */
   origLen: number;
   /** Interface index (pcapng) or 0. */
   iface: number;
   /** Byte offset of the record in the input, for error messages. */
   offset: number;
+}
+
+/**
+ * A frame that is a range of a larger buffer (a capture file's read chunk), as the file readers
+ * emit them. Decoding works on the range; the `data` view is made only when something asks for
+ * it: a Buffer view per frame was a measurable share of reading a capture.
+ */
+export class FrameInBuffer implements RawPacket {
+  private view: Buffer | undefined;
+
+  constructor(
+    public ts: number,
+    public linkType: number,
+    /** The frame is buffer[start, end). */
+    readonly buffer: Buffer,
+    readonly start: number,
+    readonly end: number,
+    public origLen: number,
+    public iface: number,
+    public offset: number,
+  ) {}
+
+  get data(): Buffer {
+    return (this.view ??= this.buffer.subarray(this.start, this.end));
+  }
 }
 
 export const TCP_FIN = 0x01;

@@ -46,3 +46,38 @@ export class Hop<T> extends Subscriber<T> {
     }
   }
 }
+
+/**
+ * The end of a chain: like Hop, a Subscriber used as it is (an observer object given to
+ * `subscribe` gets two wrappers per value). An exception thrown by `next` ends the
+ * subscription through `error`.
+ */
+export class Consumer<T> extends Subscriber<T> {
+  constructor(private readonly handlers: HopHandlers<T>) {
+    super();
+  }
+
+  protected override _next(value: T): void {
+    try {
+      this.handlers.next(value);
+    } catch (err) {
+      this.error(err);
+    }
+  }
+
+  protected override _error(err: unknown): void {
+    try {
+      this.handlers.error(err);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  protected override _complete(): void {
+    try {
+      this.handlers.complete();
+    } finally {
+      this.unsubscribe();
+    }
+  }
+}

@@ -1,8 +1,10 @@
-import { catchError, connectable, EMPTY, fromEvent, Subject, takeUntil, type Observable } from 'rxjs';
+import { catchError, EMPTY, fromEvent, takeUntil, type Observable } from 'rxjs';
 import type { RawPacket } from '../model/packet.js';
 import type { RoundTrip, RoundTripStatus } from '../model/roundtrip.js';
+import { Broadcast } from '../operators/broadcast.js';
 import { decodeFrames } from '../operators/decodeFrames.js';
 import { decodeL7 } from '../operators/decodeL7.js';
+import { Consumer } from '../operators/hop.js';
 import { match } from '../operators/match.js';
 import { reassemble } from '../operators/reassemble.js';
 import { readCapture } from '../sources/index.js';
@@ -97,15 +99,15 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   );
   if (options.signal) packets$ = packets$.pipe(takeUntil(fromEvent(options.signal, 'abort')));
 
-  const roundtrips$ = connectable(
-    packets$.pipe(
-      decodeFrames({ stats }),
-      reassemble({ stats, clock: options.clock, ...config.reassembly }),
-      decodeL7({ stats, rules: config.protocols, detect: config.detect }),
-      match({ stats, ...config.match }),
-    ),
-    { connector: () => new Subject<RoundTrip>(), resetOnDisconnect: false },
+  const decoded$ = packets$.pipe(
+    decodeFrames({ stats }),
+    reassemble({ stats, clock: options.clock, ...config.reassembly }),
+    decodeL7({ stats, rules: config.protocols, detect: config.detect }),
+    match({ stats, ...config.match }),
   );
+  // Every pipeline (and any processor subscribing twice) shares one decoding, started once all are subscribed.
+  const shared = new Broadcast<RoundTrip>();
+  const roundtrips$ = shared.observable;
 
   const before = roundtripCounts(stats);
   // The pipelines' own subscriptions tell when the input is done; without any, one that only waits.
@@ -115,19 +117,22 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     finished.push(
       new Promise((resolve) => {
         const sinks = pipeline.sinks;
-        processed$.subscribe({
-          next: sinks.length === 1 ? (rt) => sinks[0].write(rt) : (rt) => sinks.forEach((sink) => sink.write(rt)),
-          error: (err: Error) => {
-            summary.pipelineErrors.push({ pipeline: pipeline.name, error: err });
-            context.log.error(`pipeline ${pipeline.name}: ${err.message}`);
-            resolve();
-          },
-          complete: resolve,
-        });
+        processed$.subscribe(
+          new Consumer<RoundTrip>({
+            next: sinks.length === 1 ? (item) => sinks[0].write(item) : (item) => sinks.forEach((sink) => sink.write(item)),
+            error: (err: unknown) => {
+              const error = err instanceof Error ? err : new Error(String(err));
+              summary.pipelineErrors.push({ pipeline: pipeline.name, error });
+              context.log.error(`pipeline ${pipeline.name}: ${error.message}`);
+              resolve();
+            },
+            complete: resolve,
+          }),
+        );
       }),
     );
   }
-  roundtrips$.connect();
+  decoded$.subscribe(shared);
   const flushAll = (): void => pipelines.forEach((p) => p.sinks.forEach((sink) => sink.flush().catch(() => undefined)));
   const flusher = options.flushEveryMs ? setInterval(flushAll, options.flushEveryMs) : undefined;
   await Promise.all(finished);

@@ -1,4 +1,5 @@
 import { u32, u32le } from '../frames/bytes.js';
+import { FrameInBuffer } from '../model/packet.js';
 import { CaptureFormatError } from './capture-format-error.js';
 import { MAX_RECORD_BYTES, type PacketSink, type RecordReader } from './record-reader.js';
 
@@ -52,14 +53,8 @@ export class ClassicPcapReader implements RecordReader {
       const seconds = le ? u32le(buf, pos) : u32(buf, pos);
       const fraction = le ? u32le(buf, pos + 4) : u32(buf, pos + 4);
       const origLen = le ? u32le(buf, pos + 12) : u32(buf, pos + 12);
-      this.onPacket({
-        ts: seconds * 1_000_000 + (this.nanoseconds ? Math.floor(fraction / 1000) : fraction),
-        linkType,
-        data: buf.subarray(pos + RECORD_HEADER_BYTES, next),
-        origLen,
-        iface: 0,
-        offset: base + pos,
-      });
+      const ts = seconds * 1_000_000 + (this.nanoseconds ? Math.floor(fraction / 1000) : fraction);
+      this.onPacket(new FrameInBuffer(ts, linkType, buf, pos + RECORD_HEADER_BYTES, next, origLen, 0, base + pos));
       pos = next;
     }
     return pos;

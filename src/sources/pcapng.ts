@@ -1,3 +1,4 @@
+import { FrameInBuffer } from '../model/packet.js';
 import { CaptureFormatError } from './capture-format-error.js';
 import { timestampScale, unitsToMicros, type TimestampScale } from './pcapng-timestamp.js';
 import { MAX_RECORD_BYTES, type PacketSink, type RecordReader } from './record-reader.js';
@@ -94,7 +95,7 @@ export class PcapngReader implements RecordReader {
     }
     const ts = unitsToMicros(iface.scale, high, low);
     this.lastTs = ts;
-    this.onPacket({ ts, linkType: iface.linkType, data: buf.subarray(pos + 28, pos + 28 + capLen), origLen, iface: iface.id, offset });
+    this.onPacket(new FrameInBuffer(ts, iface.linkType, buf, pos + 28, pos + 28 + capLen, origLen, iface.id, offset));
   }
 
   private readSimplePacket(buf: Buffer, pos: number, length: number, offset: number): void {
@@ -104,8 +105,7 @@ export class PcapngReader implements RecordReader {
     // The captured length is implied: the original length cut to the snaplen and to the block.
     let capLen = Math.min(origLen, length - SIMPLE_PACKET_OVERHEAD);
     if (iface.snaplen !== 0 && iface.snaplen < capLen) capLen = iface.snaplen;
-    const data = buf.subarray(pos + 12, pos + 12 + capLen);
-    this.onPacket({ ts: this.lastTs, linkType: iface.linkType, data, origLen, iface: iface.id, offset });
+    this.onPacket(new FrameInBuffer(this.lastTs, iface.linkType, buf, pos + 12, pos + 12 + capLen, origLen, iface.id, offset));
   }
 
   private readInterface(buf: Buffer, pos: number, length: number, offset: number): void {

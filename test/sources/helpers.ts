@@ -65,5 +65,5 @@ export async function collect(source: Observable<RawPacket>): Promise<{ packets:
 
 /** Packets as comparable plain values (data copied out of the read chunks). */
 export function summarize(packets: RawPacket[]): Array<Omit<RawPacket, 'data'> & { data: string }> {
-  return packets.map(({ data, ...rest }) => ({ ...rest, data: data.toString('hex') }));
+  return packets.map(({ ts, linkType, data, origLen, iface, offset }) => ({ ts, linkType, origLen, iface, offset, data: data.toString('hex') }));
 }

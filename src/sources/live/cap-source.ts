@@ -1,5 +1,5 @@
-import { Subject } from 'rxjs';
 import type { RawPacket } from '../../model/packet.js';
+import { Broadcast } from '../../operators/broadcast.js';
 import type { Stats } from '../../pipeline/stats.js';
 import { loadCap, type CapHandle } from './cap-binding.js';
 import { linkTypeOf } from './link-types.js';
@@ -36,7 +36,7 @@ const failedHandles: CapHandle[] = [];
 
 export function openCapSource(options: CapSourceOptions, stats: Stats): PacketSource {
   const { Cap } = loadCap();
-  const packets = new Subject<RawPacket>();
+  const packets = new Broadcast<RawPacket>();
   const packetsRead = stats.counter(...PACKETS_READ);
   const slab = new PacketSlab();
   const handles: CapHandle[] = [];
@@ -67,7 +67,7 @@ export function openCapSource(options: CapSourceOptions, stats: Stats): PacketSo
     throw err;
   }
   return {
-    packets,
+    packets: packets.observable,
     description: options.interfaces.join(', '),
     ready: () => Promise.resolve(),
     stop: () => {

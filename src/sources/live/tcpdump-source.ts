@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { Subject } from 'rxjs';
 import type { RawPacket } from '../../model/packet.js';
+import { Broadcast } from '../../operators/broadcast.js';
 import type { Stats } from '../../pipeline/stats.js';
 import { readCapture } from '../read-capture.js';
 import { CAPTURE_DROPPED, type PacketSource } from './packet-source.js';
@@ -43,7 +43,7 @@ export function openTcpdumpSource(options: TcpdumpSourceOptions, stats: Stats): 
   const argv = options.command ?? [options.path, ...tcpdumpArgs(options)];
   const isTcpdump = options.command === undefined;
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  const packets = new Subject<RawPacket>();
+  const packets = new Broadcast<RawPacket>();
   const dropped = {
     kernel: stats.counter(...CAPTURE_DROPPED, { interface: options.interface, by: 'kernel' }),
     interface: stats.counter(...CAPTURE_DROPPED, { interface: options.interface, by: 'interface' }),
@@ -88,14 +88,14 @@ export function openTcpdumpSource(options: TcpdumpSourceOptions, stats: Stats): 
   const poll = isTcpdump ? setInterval(() => child.kill('SIGUSR1'), options.statsIntervalMs ?? 5000).unref() : undefined;
 
   return {
-    packets,
+    packets: packets.observable,
     description: `${argv[0]} on ${options.interface}`,
     ready: () => ready,
     stop: async () => {
       clearInterval(poll);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      await new Promise<void>((resolve) => packets.subscribe({ complete: resolve, error: () => resolve() }));
+      await new Promise<void>((resolve) => packets.observable.subscribe({ complete: resolve, error: () => resolve() }));
     },
   };
 }
