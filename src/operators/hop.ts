@@ -14,7 +14,7 @@ export interface HopHandlers<T> {
  */
 export class Hop<T> extends Subscriber<T> {
   constructor(
-    private readonly downstream: Subscriber<unknown>,
+    private readonly downstream: Subscriber<unknown> | undefined,
     private readonly handlers: HopHandlers<T>,
   ) {
     super(downstream);
@@ -24,7 +24,7 @@ export class Hop<T> extends Subscriber<T> {
     try {
       this.handlers.next(value);
     } catch (err) {
-      this.downstream.error(err);
+      this.fail(err);
     }
   }
 
@@ -40,44 +40,24 @@ export class Hop<T> extends Subscriber<T> {
     try {
       this.handlers.complete();
     } catch (err) {
-      this.downstream.error(err);
+      this.fail(err);
     } finally {
       this.unsubscribe();
     }
+  }
+
+  private fail(err: unknown): void {
+    if (this.downstream !== undefined) this.downstream.error(err);
+    else this.error(err);
   }
 }
 
 /**
- * The end of a chain: like Hop, a Subscriber used as it is (an observer object given to
- * `subscribe` gets two wrappers per value). An exception thrown by `next` ends the
+ * The end of a chain: a Hop with nothing downstream. An exception thrown by `next` ends the
  * subscription through `error`.
  */
-export class Consumer<T> extends Subscriber<T> {
-  constructor(private readonly handlers: HopHandlers<T>) {
-    super();
-  }
-
-  protected override _next(value: T): void {
-    try {
-      this.handlers.next(value);
-    } catch (err) {
-      this.error(err);
-    }
-  }
-
-  protected override _error(err: unknown): void {
-    try {
-      this.handlers.error(err);
-    } finally {
-      this.unsubscribe();
-    }
-  }
-
-  protected override _complete(): void {
-    try {
-      this.handlers.complete();
-    } finally {
-      this.unsubscribe();
-    }
+export class Consumer<T> extends Hop<T> {
+  constructor(handlers: HopHandlers<T>) {
+    super(undefined, handlers);
   }
 }
