@@ -6,6 +6,7 @@ import type { Counter, Stats } from '../pipeline/stats.js';
 import { getProtocol } from '../protocols/registry.js';
 import type { MatchStrategy, ProtocolModule } from '../protocols/types.js';
 import { Hop } from './hop.js';
+import { RequestQueue } from './request-queue.js';
 
 export interface MatchOptions {
   stats: Stats;
@@ -23,7 +24,7 @@ const FULL_SCAN_INTERVAL_US = 1_000_000;
 /** Requests of one conversation still waiting for a response, oldest first. */
 interface Waiting {
   conv: Conversation;
-  requests: L7Message[];
+  requests: RequestQueue;
 }
 
 interface ProtocolEntry {
@@ -95,7 +96,9 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
 
       const expire = (entry: Waiting, now: number): void => {
         const requests = entry.requests;
-        while (requests.length > 0 && requests[0]!.end + timeoutUs <= now) emit(requests.shift()!, undefined);
+        for (let oldest = requests.oldest(); oldest !== undefined && oldest.end + timeoutUs <= now; oldest = requests.oldest()) {
+          emit(requests.shift(), undefined);
+        }
       };
 
       const expireAll = (now: number): void => {
@@ -107,31 +110,29 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         const entry = waiting.get(convId);
         if (entry === undefined) return;
         waiting.delete(convId);
-        for (const request of entry.requests) emit(request, undefined);
+        for (const request of entry.requests.drain()) emit(request, undefined);
       };
 
       const addRequest = (msg: L7Message, own: Waiting | undefined): void => {
         let entry = own;
         if (entry === undefined) {
-          entry = { conv: msg.conv, requests: [] };
+          entry = { conv: msg.conv, requests: new RequestQueue() };
           waiting.set(msg.conv.id, entry);
-        } else if (entry.requests.length >= maxPending) {
+        } else if (entry.requests.size >= maxPending) {
           countPer(overflowCounters, 'packetd_match_pending_overflow_total', 'Pending requests emitted unanswered because their conversation had too many', msg.protocol);
-          emit(entry.requests.shift()!, undefined);
+          emit(entry.requests.shift(), undefined);
         }
         entry.requests.push(msg);
       };
 
       const answer = (msg: L7Message, own: Waiting | undefined, protocol: ProtocolEntry): void => {
         const requests = own?.requests;
-        const index =
-          requests === undefined || requests.length === 0 ? -1 : protocol.strategy === 'id' ? requests.findIndex((r) => r.id === msg.id) : 0;
+        const index = requests === undefined || requests.size === 0 ? -1 : protocol.strategy === 'id' ? requests.indexOfId(msg.id) : 0;
         if (index < 0) {
           countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
           return;
         }
-        const request = index === 0 ? requests!.shift()! : requests!.splice(index, 1)[0]!;
-        emit(request, msg, protocol);
+        emit(requests!.removeAt(index), msg, protocol);
       };
 
       const onMessage = (msg: L7Message): void => {
@@ -156,8 +157,8 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
 
       /** A request reusing a pending id (a retry) leaves the earlier one unanswered. */
       const replaceSameId = (msg: L7Message, own: Waiting, protocol: ProtocolEntry): void => {
-        const index = own.requests.findIndex((r) => r.id === msg.id);
-        if (index >= 0) emit(own.requests.splice(index, 1)[0]!, undefined, protocol);
+        const index = own.requests.indexOfId(msg.id);
+        if (index >= 0) emit(own.requests.removeAt(index), undefined, protocol);
       };
 
       const subscription = source.subscribe(
