@@ -106,7 +106,9 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
   return (source) =>
     new Observable<L7Event>((subscriber) => {
       const tracked = new Map<number, Tracked>();
-      let lastTs = 0;
+      // A field, not a closure variable: V8 boxes a new number for every store of a large
+      // number into a closure variable, and this is stored once per event.
+      const latest = { ts: 0 };
 
       const track = (conv: Conversation): Tracked => {
         const state: Tracked = { conv, flip: 0, route: undefined, decoder: undefined, detecting: undefined };
@@ -245,32 +247,40 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
       };
 
       const endAll = (): void => {
-        for (const state of [...tracked.values()]) closeConversation(state.conv, lastTs);
+        for (const state of [...tracked.values()]) closeConversation(state.conv, latest.ts);
       };
 
       const subscription = source.subscribe(
         new Hop<StreamEvent>(subscriber, {
+          // Each case reads the fields of its own kind of event, so those reads see one object shape.
           next: (event) => {
-            if (event.kind === 'tick') {
-              lastTs = event.ts;
-              subscriber.next({ kind: 'tick', ts: event.ts });
-              return;
-            }
-            lastTs = event.ts;
-            const conv = event.conv;
-            if (event.kind === 'close') {
-              closeConversation(conv, event.ts);
-              return;
-            }
-            const state = tracked.get(conv.id) ?? track(conv);
             switch (event.kind) {
-              case 'data':
-                if (state.decoder !== undefined) state.decoder.data((event.dir ^ state.flip) as Direction, event.payload, event.ts);
-                else if (state.detecting !== undefined) holdData(state, event.dir, event.payload, event.ts);
+              case 'data': {
+                const ts = event.ts;
+                latest.ts = ts;
+                const state = tracked.get(event.conv.id) ?? track(event.conv);
+                if (state.decoder !== undefined) state.decoder.data((event.dir ^ state.flip) as Direction, event.payload, ts);
+                else if (state.detecting !== undefined) holdData(state, event.dir, event.payload, ts);
                 break;
-              case 'gap':
+              }
+              case 'gap': {
+                latest.ts = event.ts;
+                const state = tracked.get(event.conv.id) ?? track(event.conv);
                 if (state.decoder !== undefined) state.decoder.gap((event.dir ^ state.flip) as Direction, event.bytes, event.ts);
                 else if (state.detecting !== undefined) holdGap(state, event.dir, event.bytes, event.ts);
+                break;
+              }
+              case 'open':
+                latest.ts = event.ts;
+                if (!tracked.has(event.conv.id)) track(event.conv);
+                break;
+              case 'close':
+                latest.ts = event.ts;
+                closeConversation(event.conv, event.ts);
+                break;
+              case 'tick':
+                latest.ts = event.ts;
+                subscriber.next({ kind: 'tick', ts: event.ts });
                 break;
             }
           },
