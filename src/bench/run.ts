@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- CAPTURE [--json] [--rules http:18080,redis:16379] [--no-detect] [--cases a,b]`
+ * `npm run bench -- CAPTURE [--json] [--rules http:18080,redis:16379] [--no-detect] [--cases a,b] [--runs N]`
  *
  * Prints packets/s, roundtrips/s and peak RSS for each case in cases.ts, each measured in a
  * fresh child process (this script with `--case NAME`), so one case's heap does not inflate
- * another's peak RSS.
+ * another's peak RSS. Each case runs `--runs` times (default 3): the table shows the median
+ * run and the range, since a shared machine varies by ±10% from run to run.
  */
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -14,7 +15,7 @@ import type { ProtocolRule } from '../protocols/types.js';
 import { CASES, type BenchSettings, type CaseResult } from './cases.js';
 import { formatTable, type MeasuredCase } from './table.js';
 
-const USAGE = 'usage: npm run bench -- CAPTURE [--json] [--rules http:18080,...] [--no-detect] [--cases name,...]';
+const USAGE = 'usage: npm run bench -- CAPTURE [--json] [--rules http:18080,...] [--no-detect] [--cases name,...] [--runs N]';
 
 /** "http:18080,redis:16379" → rules; a protocol without ports uses its default ports. */
 function parseRules(text: string): ProtocolRule[] {
@@ -32,7 +33,7 @@ async function runChild(caseName: string, settings: BenchSettings): Promise<void
   process.stdout.write(JSON.stringify({ ...result, peakRssKiB }) + '\n');
 }
 
-function measure(caseName: string, argv: string[]): MeasuredCase {
+function measureOnce(caseName: string, argv: string[]): MeasuredCase {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...argv, '--case', caseName], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -47,6 +48,21 @@ function measure(caseName: string, argv: string[]): MeasuredCase {
     packetsPerSecond: result.packets / result.seconds,
     roundtripsPerSecond: result.roundtrips / result.seconds,
     peakRssMiB: peakRssKiB / 1024,
+    runs: 1,
+    packetsPerSecondRange: [packets(result), packets(result)],
+  };
+}
+
+const packets = (result: CaseResult): number => result.packets / result.seconds;
+
+/** The median of `runs` fresh-process runs, with the range of packets/s and the largest peak RSS. */
+function measure(caseName: string, argv: string[], runs: number): MeasuredCase {
+  const all = Array.from({ length: runs }, () => measureOnce(caseName, argv)).sort((a, b) => a.seconds - b.seconds);
+  return {
+    ...all[Math.floor((runs - 1) / 2)]!,
+    runs,
+    packetsPerSecondRange: [all[runs - 1]!.packetsPerSecond, all[0]!.packetsPerSecond],
+    peakRssMiB: Math.max(...all.map((r) => r.peakRssMiB)),
   };
 }
 
@@ -59,9 +75,11 @@ async function main(): Promise<void> {
       'no-detect': { type: 'boolean', default: false },
       cases: { type: 'string', default: CASES.map((c) => c.name).join(',') },
       case: { type: 'string' },
+      runs: { type: 'string', default: '3' },
     },
   });
-  if (positionals.length !== 1) throw new Error(USAGE);
+  const runs = Number(values.runs);
+  if (positionals.length !== 1 || !Number.isInteger(runs) || runs < 1) throw new Error(USAGE);
   const capture = resolve(positionals[0]);
   const settings: BenchSettings = { capture, rules: parseRules(values.rules), detect: !values['no-detect'] };
   if (values.case !== undefined) return runChild(values.case, settings);
@@ -69,7 +87,7 @@ async function main(): Promise<void> {
   const childArgv = [capture, '--rules', values.rules, ...(values['no-detect'] ? ['--no-detect'] : [])];
   const results: MeasuredCase[] = [];
   for (const name of values.cases.split(',')) {
-    results.push(measure(name, childArgv));
+    results.push(measure(name, childArgv, runs));
     if (!values.json) process.stderr.write(`  ${name} done\n`);
   }
   const report = { capture, captureBytes: statSync(capture).size, node: process.version, rules: values.rules, results };

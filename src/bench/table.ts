@@ -6,7 +6,12 @@ export interface MeasuredCase extends CaseResult {
   description: string;
   packetsPerSecond: number;
   roundtripsPerSecond: number;
+  /** Peak RSS, the largest over the runs. */
   peakRssMiB: number;
+  /** Fresh-process runs of the case; the other fields are the median run's. */
+  runs: number;
+  /** Slowest and fastest run. */
+  packetsPerSecondRange: [number, number];
 }
 
 export interface BenchReport {
@@ -21,12 +26,14 @@ const integer = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** The report as an aligned text table, one row per case. */
 export function formatTable(report: BenchReport): string {
-  const header = ['case', 'packets', 'seconds', 'packets/s', 'roundtrips', 'roundtrips/s', 'peak RSS MiB'];
+  const header = ['case', 'runs', 'packets', 'seconds', 'packets/s', 'packets/s range', 'roundtrips', 'roundtrips/s', 'peak RSS MiB'];
   const rows = report.results.map((r) => [
     r.case,
+    String(r.runs),
     integer(r.packets),
     r.seconds.toFixed(2),
     integer(r.packetsPerSecond),
+    r.packetsPerSecondRange.map(integer).join(' – '),
     integer(r.roundtrips),
     integer(r.roundtripsPerSecond),
     r.peakRssMiB.toFixed(0),
@@ -36,6 +43,7 @@ export function formatTable(report: BenchReport): string {
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   const lines = [
     `capture ${report.capture} (${(report.captureBytes / 1e6).toFixed(1)} MB), node ${report.node}, rules ${report.rules}`,
+    'each row is the median of its fresh-process runs; the range is the slowest and fastest run',
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
