@@ -14,29 +14,40 @@ const ABSOLUTE_FORM = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(.*)$/;
 const PORT_DIGITS = /^\d{1,5}$/;
 
 /** Host and port of an authority (`host`, `host:port`, `[v6]`, `[v6]:port`); undefined when malformed. */
-function splitAuthority(authority: string): { host: string; port: string | undefined } | undefined {
+function splitAuthority(authority: string): { host: string; port: number | undefined } | undefined {
   if (authority.startsWith('[')) {
     const close = authority.indexOf(']');
     if (close < 0) return undefined;
     const rest = authority.slice(close + 1);
     if (rest !== '' && !(rest.startsWith(':') && PORT_DIGITS.test(rest.slice(1)))) return undefined;
-    return { host: authority.slice(1, close), port: rest === '' ? undefined : rest.slice(1) };
+    return { host: authority.slice(1, close), port: rest === '' ? undefined : Number(rest.slice(1)) };
   }
   const colon = authority.indexOf(':');
   if (colon < 0) return { host: authority, port: undefined };
   const port = authority.slice(colon + 1);
-  return PORT_DIGITS.test(port) ? { host: authority.slice(0, colon), port } : undefined;
+  return PORT_DIGITS.test(port) ? { host: authority.slice(0, colon), port: Number(port) } : undefined;
 }
 
+/**
+ * The last authority split, and its parts: a connection, and often a whole capture, names one
+ * server request after request, and splitting it anew each time showed in profiles.
+ */
+let lastAuthority: string | undefined;
+let lastParts: ReturnType<typeof splitAuthority>;
+
 function setServer(attributes: Attributes, authority: string, fallback: Endpoint): void {
-  const parts = splitAuthority(authority.trim());
+  if (authority !== lastAuthority) {
+    lastAuthority = authority;
+    lastParts = splitAuthority(authority.trim());
+  }
+  const parts = lastParts;
   if (parts === undefined || parts.host === '') {
     attributes['server.address'] = fallback.address;
     attributes['server.port'] = fallback.port;
     return;
   }
   attributes['server.address'] = parts.host;
-  attributes['server.port'] = parts.port === undefined ? fallback.port : Number(parts.port);
+  attributes['server.port'] = parts.port ?? fallback.port;
 }
 
 function setPathAndQuery(attributes: Attributes, pathAndQuery: string): void {
