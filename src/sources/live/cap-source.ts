@@ -21,19 +21,22 @@ export interface CapSourceOptions {
 }
 
 /**
+ * Every cap handle this process made, kept referenced until it exits: the addon's native object
+ * must never be collected. Its `close()` stops the libuv poll handle inside the object without
+ * closing it, so libuv keeps the handle in its loop; once the object is collected, that entry
+ * points into freed memory and the process crashes when the loop walks its handles at exit (a
+ * test worker died that way). A failed open has the like problem: the destructor stops a poll
+ * handle that was never started. A process opens a handful of handles, so nothing grows.
+ */
+const keptHandles: CapHandle[] = [];
+
+/**
  * Live capture through the `cap` addon on one or more interfaces, merged into one stream
  * (`iface` is the interface's position in the list). cap delivers each packet into one reused
  * buffer and no timestamp, so each packet is copied into a slab and stamped with the monotonic
  * clock when its callback runs. Opening fails at once, with one line, for a missing addon, a
  * missing permission, an unknown interface, a bad filter or a link type packetd cannot decode.
  */
-/**
- * Handles whose open failed, kept referenced for the life of the process: cap's destructor stops
- * a poll handle that a failed open never started, which crashes the process when the object is
- * collected (exit by signal instead of the error's exit code).
- */
-const failedHandles: CapHandle[] = [];
-
 export function openCapSource(options: CapSourceOptions, stats: Stats): PacketSource {
   const { Cap } = loadCap();
   const packets = new Broadcast<RawPacket>();
@@ -44,12 +47,12 @@ export function openCapSource(options: CapSourceOptions, stats: Stats): PacketSo
   try {
     for (const [iface, name] of options.interfaces.entries()) {
       const cap = new Cap();
+      keptHandles.push(cap);
       const buffer = Buffer.alloc(snaplen);
       let linkTypeName: string;
       try {
         linkTypeName = cap.open(name, options.filter, options.bufferSize, buffer);
       } catch (err) {
-        failedHandles.push(cap);
         throw captureError(name, (err as Error).message);
       }
       handles.push(cap);
