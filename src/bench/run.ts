@@ -33,7 +33,8 @@ async function runChild(caseName: string, settings: BenchSettings): Promise<void
   process.stdout.write(JSON.stringify({ ...result, peakRssKiB }) + '\n');
 }
 
-function measureOnce(caseName: string, argv: string[]): MeasuredCase {
+/** One run of a case in a fresh process, with that process's peak RSS. */
+function runOnce(caseName: string, argv: string[]): CaseResult & { peakRssMiB: number } {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...argv, '--case', caseName], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -41,28 +42,24 @@ function measureOnce(caseName: string, argv: string[]): MeasuredCase {
   });
   if (child.status !== 0) throw new Error(`case ${caseName} failed (exit ${child.status ?? child.signal})`);
   const { peakRssKiB, ...result } = JSON.parse(child.stdout) as CaseResult & { peakRssKiB: number };
-  return {
-    case: caseName,
-    description: CASES.find((c) => c.name === caseName)!.description,
-    ...result,
-    packetsPerSecond: result.packets / result.seconds,
-    roundtripsPerSecond: result.roundtrips / result.seconds,
-    peakRssMiB: peakRssKiB / 1024,
-    runs: 1,
-    packetsPerSecondRange: [packets(result), packets(result)],
-  };
+  return { ...result, peakRssMiB: peakRssKiB / 1024 };
 }
 
-const packets = (result: CaseResult): number => result.packets / result.seconds;
+const packetsPerSecond = (result: CaseResult): number => result.packets / result.seconds;
 
 /** The median of `runs` fresh-process runs, with the range of packets/s and the largest peak RSS. */
 function measure(caseName: string, argv: string[], runs: number): MeasuredCase {
-  const all = Array.from({ length: runs }, () => measureOnce(caseName, argv)).sort((a, b) => a.seconds - b.seconds);
+  const all = Array.from({ length: runs }, () => runOnce(caseName, argv)).sort((a, b) => a.seconds - b.seconds);
+  const median = all[Math.floor((runs - 1) / 2)]!;
   return {
-    ...all[Math.floor((runs - 1) / 2)]!,
-    runs,
-    packetsPerSecondRange: [all[runs - 1]!.packetsPerSecond, all[0]!.packetsPerSecond],
+    case: caseName,
+    description: CASES.find((c) => c.name === caseName)!.description,
+    ...median,
+    packetsPerSecond: packetsPerSecond(median),
+    roundtripsPerSecond: median.roundtrips / median.seconds,
     peakRssMiB: Math.max(...all.map((r) => r.peakRssMiB)),
+    runs,
+    packetsPerSecondRange: [packetsPerSecond(all[runs - 1]!), packetsPerSecond(all[0]!)],
   };
 }
 
