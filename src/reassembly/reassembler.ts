@@ -25,6 +25,8 @@ export class Reassembler {
   private now = 0;
   /** Index of the tick interval `now` is in; -1 before the first packet. */
   private tick = -1;
+  /** Where that interval ends: the tick index is worked out again only once `now` gets there. */
+  private tickEndsAt = -Infinity;
 
   constructor(
     private readonly out: EventSink,
@@ -43,9 +45,7 @@ export class Reassembler {
 
   packet(p: Packet): void {
     if (p.ts > this.now) this.now = p.ts;
-    const tick = Math.floor(this.now / this.options.tickIntervalUs);
-    const crossedTick = this.tick >= 0 && tick > this.tick;
-    this.tick = tick;
+    const crossedTick = this.now >= this.tickEndsAt && this.advanceTick();
     if (p.tcp !== undefined) this.tcpPacket(p, p.tcp);
     else if (p.proto === 17) this.udpPacket(p);
     if (crossedTick) this.expireAndTick();
@@ -59,10 +59,17 @@ export class Reassembler {
   clock(ts: number): void {
     if (this.tick < 0 || ts <= this.now) return;
     this.now = ts;
-    const tick = Math.floor(ts / this.options.tickIntervalUs);
-    if (tick === this.tick) return;
+    if (ts >= this.tickEndsAt && this.advanceTick()) this.expireAndTick();
+  }
+
+  /** `now` reached the end of the current tick interval: true when a tick was crossed (not at the first packet). */
+  private advanceTick(): boolean {
+    const interval = this.options.tickIntervalUs;
+    const tick = Math.floor(this.now / interval);
+    const crossed = this.tick >= 0;
     this.tick = tick;
-    this.expireAndTick();
+    this.tickEndsAt = (tick + 1) * interval;
+    return crossed;
   }
 
   private expireAndTick(): void {
