@@ -4,6 +4,7 @@ import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/
 import type { Counter } from '../../pipeline/stats.js';
 import { FrameReader, type Framing } from '../sql/framer.js';
 import { sqlOptions, statementBytesToKeep, type SqlOptions } from '../sql/options.js';
+import { sqlResponse } from '../sql/response.js';
 import { readStatement, setStatementAttributes, type Statement } from '../sql/statement.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import { requestAttributes, responseAttributes } from './attributes.js';
@@ -487,20 +488,8 @@ export class MysqlDecoder implements StreamDecoder {
       if (reply.error.sqlState !== undefined) details['sql_state'] = reply.error.sqlState;
       details['message'] = reply.error.message;
     }
-    const response: L7Message = {
-      protocol: 'mysql',
-      conv: this.ctx.conv,
-      dir: SERVER_TO_CLIENT,
-      type: 'response',
-      start: reply.start,
-      end,
-      size: reply.size,
-      attributes: responseAttributes(reply.error, reply.resultSets > 0 ? reply.rows : undefined),
-      details,
-      request,
-    };
-    if (reply.error !== undefined) response.error = true;
-    this.ctx.emit(response);
+    const attributes = responseAttributes(reply.error, reply.resultSets > 0 ? reply.rows : undefined);
+    this.ctx.emit(sqlResponse('mysql', this.ctx.conv, reply, end, attributes, details, request, reply.error !== undefined));
   }
 
   private request(command: Command): L7Message {

@@ -1,7 +1,8 @@
 import type { Attributes, L7Message } from '../../model/message.js';
-import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/stream.js';
+import { CLIENT_TO_SERVER, type Direction } from '../../model/stream.js';
 import { FrameReader, type Framing } from '../sql/framer.js';
 import { sqlOptions, statementBytesToKeep, type SqlOptions } from '../sql/options.js';
+import { sqlResponse } from '../sql/response.js';
 import { readStatement, setStatementAttributes, type Statement } from '../sql/statement.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import { requestAttributes, responseAttributes, SKIPPED } from './attributes.js';
@@ -419,20 +420,7 @@ export class PostgresqlDecoder implements StreamDecoder {
       details['severity'] = reply.error.severity;
       details['message'] = reply.error.message;
     }
-    const response: L7Message = {
-      protocol: 'postgresql',
-      conv: this.ctx.conv,
-      dir: SERVER_TO_CLIENT,
-      type: 'response',
-      start: reply.start,
-      end,
-      size: reply.size,
-      attributes,
-      details,
-      request,
-    };
-    if (reply.error !== undefined || skipped) response.error = true;
-    this.ctx.emit(response);
+    this.ctx.emit(sqlResponse('postgresql', this.ctx.conv, reply, end, attributes, details, request, reply.error !== undefined || skipped));
   }
 
   private request(unit: Unit): L7Message {
