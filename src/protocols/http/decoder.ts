@@ -204,6 +204,15 @@ class MessageParser {
       this.start = ts;
       this.scanned = 0;
     }
+    // Most heads come whole in one packet: parse them right away, which checks the start line
+    // too (classifying it first, or finding the end of the head before parsing it, scanned
+    // every head twice in profiles). A head cut by the packet end, a bad start line, or one
+    // resumed from a carry goes the way that classifies the start line and finds the end first.
+    if (this.scanned === 0) {
+      const end = Math.min(buf.length, off + options.maxHeaderBytes);
+      const head = parseHead(buf, off, end, this.isRequest, options.captureHeaders, this.headEnd);
+      if (head !== undefined && this.headEnd.at >= 0) return this.headRead(head, off, this.headEnd.at, ts);
+    }
     if (!this.startChecked) {
       const kind = classifyStartLine(buf, off, false);
       if (kind === StartLine.More) return this.keepForLater(buf, off);
@@ -212,14 +221,6 @@ class MessageParser {
         return off;
       }
       this.startChecked = true;
-    }
-    // Most heads come whole in one packet: parse them right away (finding the end of a head
-    // before parsing it scanned every head twice in profiles). A head cut by the packet end, a
-    // bad start line, or one resumed from a carry goes the way that finds its end first.
-    if (this.scanned === 0) {
-      const end = Math.min(buf.length, off + options.maxHeaderBytes);
-      const head = parseHead(buf, off, end, this.isRequest, options.captureHeaders, this.headEnd);
-      if (head !== undefined && this.headEnd.at >= 0) return this.headRead(head, off, this.headEnd.at, ts);
     }
     const headEnd = findHeadEnd(buf, off, off + this.scanned);
     if (headEnd < 0) {
