@@ -74,7 +74,7 @@ export class FrameDecoder {
 
   decode(raw: RawPacket): Packet | undefined {
     this.fragments.expire(raw.ts);
-    // Frames read from a file are decoded in the read buffer, without a view of their own.
+    // packetd's sources hand over ranges of their buffers: decode there, without a view per frame.
     let data: Buffer;
     let start = 0;
     let capEnd: number;

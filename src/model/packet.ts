@@ -20,8 +20,8 @@ export interface RawPacket {
 }
 
 /**
- * A frame that is a range of a larger buffer (a capture file's read chunk), as the file readers
- * emit them. Decoding works on the range; the `data` view is made only when something asks for
+ * A frame that is a range of a larger buffer (a capture file's read chunk, a live capture's
+ * slab), as packetd's sources emit them. Decoding works on the range; the `data` view is made only when something asks for
  * it: a Buffer view per frame was a measurable share of reading a capture.
  */
 export class FrameInBuffer implements RawPacket {

@@ -1,4 +1,4 @@
-import type { RawPacket } from '../../model/packet.js';
+import { FrameInBuffer, type RawPacket } from '../../model/packet.js';
 import { Broadcast } from '../../operators/broadcast.js';
 import type { Stats } from '../../pipeline/stats.js';
 import { loadCap, type CapHandle } from './cap-binding.js';
@@ -60,9 +60,9 @@ export function openCapSource(options: CapSourceOptions, stats: Stats): PacketSo
       if (linkType === undefined) throw new Error(`cannot capture on ${name}: unsupported link type ${linkTypeName}`);
       cap.on('packet', (nbytes) => {
         packetsRead.value++;
-        const data = slab.copy(buffer, nbytes);
+        slab.copy(buffer, nbytes);
         // cap reports no wire length; a cut frame shows as a gap from the IP header's lengths.
-        packets.next({ ts: monotonicMicros(), linkType, data, origLen: nbytes, iface, offset: 0 });
+        packets.next(new FrameInBuffer(monotonicMicros(), linkType, slab.buffer, slab.start, slab.start + nbytes, nbytes, iface, 0));
       });
     }
   } catch (err) {
