@@ -6,8 +6,13 @@ import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, lastValueFrom, type Observable } from 'rxjs';
+import { decodeFrames } from '../operators/decodeFrames.js';
+import { decodeL7 } from '../operators/decodeL7.js';
+import { match } from '../operators/match.js';
+import { reassemble } from '../operators/reassemble.js';
 import { resolvePipeline } from '../pipeline/load.js';
 import { runPipeline } from '../pipeline/run.js';
+import { Stats } from '../pipeline/stats.js';
 import type { ProtocolRule } from '../protocols/types.js';
 import { readCapture, readCaptureWithPcapParser } from '../sources/index.js';
 import { startSpanCounter } from './span-counter.js';
@@ -48,6 +53,23 @@ async function countPackets(packets$: Observable<unknown>): Promise<CaseResult> 
   return { packets: value, roundtrips: 0, roundtripsByProtocol: {}, seconds };
 }
 
+/**
+ * The core chain cut after its first `stages` operators (decodeFrames, reassemble, decodeL7,
+ * match), draining what comes out: one case per cut, so the cost of each operator is the
+ * difference between two neighbouring cases.
+ */
+async function runStages(settings: BenchSettings, stages: number): Promise<CaseResult> {
+  const stats = new Stats();
+  const frames$ = readCapture(settings.capture, { stats }).pipe(decodeFrames({ stats }));
+  const streams$ = frames$.pipe(reassemble({ stats }));
+  const messages$ = streams$.pipe(decodeL7({ stats, rules: settings.rules, detect: settings.detect }));
+  const roundtrips$ = messages$.pipe(match({ stats }));
+  const out$: Observable<unknown> = [frames$, streams$, messages$, roundtrips$][stages - 1]!;
+  const { value, seconds } = await timed(() => lastValueFrom(out$.pipe(count())));
+  const packets = stats.counter('packetd_packets_read_total', 'Packets read from capture sources').value;
+  return { packets, roundtrips: stages === 4 ? value : 0, roundtripsByProtocol: {}, seconds };
+}
+
 /** The whole pipeline as `packetd run` builds it, from an inline config with one sink. */
 async function runWithSink(settings: BenchSettings, sink: Record<string, unknown>, processors: Record<string, unknown>[] = []): Promise<CaseResult> {
   const config = await resolvePipeline({
@@ -76,6 +98,13 @@ export const CASES: BenchCase[] = [
     description: 'readCapture alone',
     run: (settings) => countPackets(readCapture(settings.capture)),
   },
+  ...['decodeFrames', 'reassemble', 'decodeL7', 'match'].map(
+    (name, i): BenchCase => ({
+      name: `upto-${name}`,
+      description: `the core chain up to and including ${name}, no pipelines or sinks`,
+      run: (settings) => runStages(settings, i + 1),
+    }),
+  ),
   {
     name: 'pipeline-null',
     description: 'full pipeline into the null sink',
