@@ -1,3 +1,4 @@
+import { findLf } from '../shared/find-lf.js';
 import { isDigit, isTokenChar, knownMethod } from './detect.js';
 
 /** A parsed start line and header block of one HTTP/1.x message. */
@@ -131,15 +132,6 @@ function versionAt(buf: Buffer, at: number, end: number): string | undefined {
   return buf[at + 7] === 0x31 ? '1.1' : buf[at + 7] === 0x30 ? '1.0' : `1.${String.fromCharCode(buf[at + 7]!)}`;
 }
 
-/**
- * The next LF at or after `from` (before `end`), or -1. A plain loop: header lines are short,
- * and Buffer#indexOf's call overhead cost more than the scan in profiles.
- */
-function nextLf(buf: Buffer, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (buf[i] === LF) return i;
-  return -1;
-}
-
 function lineContentEnd(buf: Buffer, lineStart: number, lf: number): number {
   return lf > lineStart && buf[lf - 1] === CR ? lf - 1 : lf;
 }
@@ -210,7 +202,7 @@ export function findHeadEnd(buf: Buffer, off: number, from: number): number {
   }
   const end = buf.length;
   for (;;) {
-    const lf = nextLf(buf, lineStart, end);
+    const lf = findLf(buf, lineStart, end);
     if (lf < 0) return -1;
     if (lineContentEnd(buf, lineStart, lf) === lineStart && lineStart > off) return lf + 1;
     lineStart = lf + 1;
@@ -238,7 +230,7 @@ export function parseHead(
   headEnd: HeadEnd,
 ): MessageHead | undefined {
   headEnd.at = -1;
-  let lf = nextLf(buf, off, end);
+  let lf = findLf(buf, off, end);
   if (lf < 0) return undefined;
   const head = parseStartLine(buf, off, lineContentEnd(buf, off, lf), isRequest, keepAllHeaders);
   if (head === undefined) return undefined;
@@ -249,7 +241,7 @@ export function parseHead(
     // One pass over the line: the name up to the colon, then the value up to the LF.
     let colon = lineStart;
     while (colon < end && buf[colon] !== COLON && buf[colon] !== LF) colon++;
-    lf = colon < end && buf[colon] === LF ? colon : nextLf(buf, colon, end);
+    lf = colon < end && buf[colon] === LF ? colon : findLf(buf, colon, end);
     if (lf < 0) return head;
     const lineEnd = lineContentEnd(buf, lineStart, lf);
     if (lineEnd === lineStart) {

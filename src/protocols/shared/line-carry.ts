@@ -1,10 +1,6 @@
+import { findLf } from './find-lf.js';
+
 const EMPTY = Buffer.alloc(0);
-const LF = 0x0a;
-/**
- * Lines up to this long are scanned in JavaScript: most are short (`+OK`, `:12`, `$5`), and
- * Buffer#indexOf's call cost more than such a scan in profiles. Longer ones go native.
- */
-const SHORT_LINE = 64;
 
 /** `next` met the segment's end before an LF: the line so far is kept. */
 export const LINE_KEPT = -1;
@@ -29,10 +25,7 @@ export class LineCarry {
 
   /** The line from buf[off] on: the offset past its LF (line/start/end then locate it), or LINE_KEPT / LINE_TOO_LONG. */
   next(buf: Buffer, off: number): number {
-    const scanEnd = Math.min(buf.length, off + SHORT_LINE);
-    let lf = off;
-    while (lf < scanEnd && buf[lf] !== LF) lf++;
-    if (lf === scanEnd) lf = scanEnd < buf.length ? buf.indexOf(LF, scanEnd) : -1;
+    const lf = findLf(buf, off, buf.length);
     if (lf < 0) return this.keep(buf, off) ? LINE_KEPT : LINE_TOO_LONG;
     this.take(buf, off, lf);
     return lf + 1;
