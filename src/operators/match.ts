@@ -1,7 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Attributes, L7Event, L7Message } from '../model/message.js';
 import type { RoundTrip, RoundTripStatus } from '../model/roundtrip.js';
-import type { Conversation } from '../model/stream.js';
 import type { Counter, Stats } from '../pipeline/stats.js';
 import { getProtocol } from '../protocols/registry.js';
 import type { MatchStrategy, ProtocolModule } from '../protocols/types.js';
@@ -20,12 +19,6 @@ const DEFAULT_REQUEST_TIMEOUT_US = 30_000_000;
 const DEFAULT_MAX_PENDING = 1024;
 /** Without ticks, all conversations are checked for timeouts at most this often (packet time). */
 const FULL_SCAN_INTERVAL_US = 1_000_000;
-
-/** Requests of one conversation still waiting for a response, oldest first. */
-interface Waiting {
-  conv: Conversation;
-  requests: RequestQueue;
-}
 
 interface ProtocolEntry {
   module: ProtocolModule | undefined;
@@ -85,7 +78,8 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
 
   return (source) =>
     new Observable<RoundTrip>((subscriber) => {
-      const waiting = new Map<number, Waiting>();
+      /** Per conversation id, its requests still waiting for a response. */
+      const waiting = new Map<number, RequestQueue>();
       let lastFullScan = -Infinity;
 
       const emit = (request: L7Message, response: L7Message | undefined, protocol = protocolOf(request.protocol)): void => {
@@ -94,8 +88,7 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         subscriber.next(rt);
       };
 
-      const expire = (entry: Waiting, now: number): void => {
-        const requests = entry.requests;
+      const expire = (requests: RequestQueue, now: number): void => {
         for (let oldest = requests.oldest(); oldest !== undefined && oldest.end + timeoutUs <= now; oldest = requests.oldest()) {
           emit(requests.shift(), undefined);
         }
@@ -103,30 +96,29 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
 
       const expireAll = (now: number): void => {
         lastFullScan = now;
-        for (const entry of waiting.values()) expire(entry, now);
+        for (const requests of waiting.values()) expire(requests, now);
       };
 
       const flush = (convId: number): void => {
-        const entry = waiting.get(convId);
-        if (entry === undefined) return;
+        const requests = waiting.get(convId);
+        if (requests === undefined) return;
         waiting.delete(convId);
-        for (const request of entry.requests.drain()) emit(request, undefined);
+        for (const request of requests.drain()) emit(request, undefined);
       };
 
-      const addRequest = (msg: L7Message, own: Waiting | undefined): void => {
-        let entry = own;
-        if (entry === undefined) {
-          entry = { conv: msg.conv, requests: new RequestQueue() };
-          waiting.set(msg.conv.id, entry);
-        } else if (entry.requests.size >= maxPending) {
+      const addRequest = (msg: L7Message, own: RequestQueue | undefined): void => {
+        let requests = own;
+        if (requests === undefined) {
+          requests = new RequestQueue();
+          waiting.set(msg.conv.id, requests);
+        } else if (requests.size >= maxPending) {
           countPer(overflowCounters, 'packetd_match_pending_overflow_total', 'Pending requests emitted unanswered because their conversation had too many', msg.protocol);
-          emit(entry.requests.shift(), undefined);
+          emit(requests.shift(), undefined);
         }
-        entry.requests.push(msg);
+        requests.push(msg);
       };
 
-      const answer = (msg: L7Message, own: Waiting | undefined, protocol: ProtocolEntry): void => {
-        const requests = own?.requests;
+      const answer = (msg: L7Message, requests: RequestQueue | undefined, protocol: ProtocolEntry): void => {
         const index = requests === undefined || requests.size === 0 ? -1 : protocol.strategy === 'id' ? requests.indexOfId(msg.id) : 0;
         if (index < 0) {
           countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
@@ -143,8 +135,8 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
           else countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
           return;
         }
-        // Entries live until their conversation closes: requests come and go on a connection
-        // many times, and recreating the entry each time showed in profiles.
+        // Queues live until their conversation closes: requests come and go on a connection
+        // many times, and recreating the queue each time showed in profiles.
         const own = waiting.get(msg.conv.id);
         if (own !== undefined) expire(own, msg.start);
         if (msg.type === 'response') answer(msg, own, protocol);
@@ -156,9 +148,9 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
       };
 
       /** A request reusing a pending id (a retry) leaves the earlier one unanswered. */
-      const replaceSameId = (msg: L7Message, own: Waiting, protocol: ProtocolEntry): void => {
-        const index = own.requests.indexOfId(msg.id);
-        if (index >= 0) emit(own.requests.removeAt(index), undefined, protocol);
+      const replaceSameId = (msg: L7Message, own: RequestQueue, protocol: ProtocolEntry): void => {
+        const index = own.indexOfId(msg.id);
+        if (index >= 0) emit(own.removeAt(index), undefined, protocol);
       };
 
       const subscription = source.subscribe(
