@@ -1,5 +1,6 @@
 import { Observable, Subject, type Subscriber, type Subscription } from 'rxjs';
 import type { RawPacket } from '../../model/packet.js';
+import { Consumer } from '../../operators/hop.js';
 import type { FlowGate } from '../../pipeline/flow-gate.js';
 import type { Counter, Stats } from '../../pipeline/stats.js';
 import type { PacketSource } from './packet-source.js';
@@ -62,17 +63,19 @@ export class LiveFeed {
       settle = (err) => (err ? reject(err) : resolve());
     });
     this.done.catch(() => undefined);
-    this.subscription = source.packets.subscribe({
-      next: (packet) => this.push(packet),
-      error: (err: Error) => {
-        this.end();
-        settle(err);
-      },
-      complete: () => {
-        this.end();
-        settle();
-      },
-    });
+    this.subscription = source.packets.subscribe(
+      new Consumer<RawPacket>({
+        next: (packet) => this.push(packet),
+        error: (err: unknown) => {
+          this.end();
+          settle(err instanceof Error ? err : new Error(String(err)));
+        },
+        complete: () => {
+          this.end();
+          settle();
+        },
+      }),
+    );
   }
 
   /** The input of the next run, which gets every queued packet first. One run at a time. */

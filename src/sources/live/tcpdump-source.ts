@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { RawPacket } from '../../model/packet.js';
 import { Broadcast } from '../../operators/broadcast.js';
+import { Consumer } from '../../operators/hop.js';
 import type { Stats } from '../../pipeline/stats.js';
 import { readCapture } from '../read-capture.js';
 import { CAPTURE_DROPPED, type PacketSource } from './packet-source.js';
@@ -80,11 +81,13 @@ export function openTcpdumpSource(options: TcpdumpSourceOptions, stats: Stats): 
   };
   void exited.then(async () => failReady((await failure()) ?? new Error(`${argv[0]} exited before capturing`)));
 
-  readCapture(child.stdout, { stats }).subscribe({
-    next: (packet) => packets.next(packet),
-    error: (err: Error) => void failure().then((exitError) => packets.error(exitError ?? err)),
-    complete: () => void failure().then((exitError) => (exitError ? packets.error(exitError) : packets.complete())),
-  });
+  readCapture(child.stdout, { stats }).subscribe(
+    new Consumer<RawPacket>({
+      next: (packet) => packets.next(packet),
+      error: (err: unknown) => void failure().then((exitError) => packets.error(exitError ?? err)),
+      complete: () => void failure().then((exitError) => (exitError ? packets.error(exitError) : packets.complete())),
+    }),
+  );
   const poll = isTcpdump ? setInterval(() => child.kill('SIGUSR1'), options.statsIntervalMs ?? 5000).unref() : undefined;
 
   return {
