@@ -1,5 +1,5 @@
 import type { RoundTripStatus } from '../model/roundtrip.js';
-import type { RunSummary } from '../pipeline/run.js';
+import { countsByProtocol, type RunSummary } from '../pipeline/run.js';
 import type { Stats } from '../pipeline/stats.js';
 
 /** What a live run dropped: by the kernel or interface (as libpcap reports, where the source can learn it) and by packetd's queue. */
@@ -15,7 +15,14 @@ export interface Drops {
  * an agent shares one Stats), where a RunSummary covers one run.
  */
 export function summarizeStats(stats: Stats): Omit<RunSummary, 'sourceError' | 'pipelineErrors'> & { drops: Drops } {
-  const summary = { packets: 0, roundtrips: 0, roundtripsByProtocol: {} as RunSummary['roundtripsByProtocol'], decodeErrors: 0, stats };
+  const summary = {
+    packets: 0,
+    roundtrips: 0,
+    roundtripsByProtocol: {} as RunSummary['roundtripsByProtocol'],
+    partialByProtocol: countsByProtocol(stats, 'packetd_roundtrips_partial_total', 'partial'),
+    decodeErrors: 0,
+    stats,
+  };
   const drops: Drops = { kernel: undefined, interface: undefined, queue: 0 };
   for (const counter of stats.allCounters()) {
     switch (counter.name) {

@@ -190,14 +190,19 @@ async function execute(config: PipelineConfig, inputName: string, quiet: boolean
   return summary.pipelineErrors.length > 0 ? 1 : 0;
 }
 
-/** "1234 packets, 56 roundtrips (http: 50 ok, 5 error, 1 unanswered), 0 decode errors" */
-function describe(summary: Pick<RunSummary, 'packets' | 'roundtrips' | 'roundtripsByProtocol' | 'decodeErrors'>): string {
-  const byProtocol = Object.entries(summary.roundtripsByProtocol).map(
-    ([protocol, byStatus]) =>
-      `${protocol}: ${Object.entries(byStatus)
-        .map(([status, n]) => `${n} ${status}`)
-        .join(', ')}`,
-  );
+/** "1234 packets, 56 roundtrips (http: 50 ok, 5 error, 1 unanswered [2 partial: 1 request_missing, 1 gap]), 0 decode errors" */
+function describe(
+  summary: Pick<RunSummary, 'packets' | 'roundtrips' | 'roundtripsByProtocol' | 'partialByProtocol' | 'decodeErrors'>,
+): string {
+  const counts = (byValue: Record<string, number | undefined>): string =>
+    Object.entries(byValue)
+      .map(([value, n]) => `${n} ${value}`)
+      .join(', ');
+  const byProtocol = Object.entries(summary.roundtripsByProtocol).map(([protocol, byStatus]) => {
+    const partial = summary.partialByProtocol[protocol];
+    const partialTotal = partial === undefined ? 0 : Object.values(partial).reduce((sum, n) => sum + (n ?? 0), 0);
+    return `${protocol}: ${counts(byStatus)}${partialTotal > 0 ? ` [${partialTotal} partial: ${counts(partial!)}]` : ''}`;
+  });
   const detail = byProtocol.length > 0 ? ` (${byProtocol.join('; ')})` : '';
   return `${summary.packets} packets, ${summary.roundtrips} roundtrips${detail}, ${summary.decodeErrors} decode errors`;
 }

@@ -34,9 +34,22 @@ export interface L7Message {
   /** Extra non-attribute details for the record's request/response objects (headers, body). */
   details?: Record<string, unknown>;
   trace?: TraceContext;
-  /** 'stream' protocols only: on a response, the request it answers (the decoder paired them). */
+  /**
+   * On a response, the request it answers, when the decoder paired them: always for 'stream'
+   * protocols; for 'ordered' ones when the decoder knows better than arrival order (HTTP/1,
+   * whose decoder sees where each message starts).
+   */
   request?: L7Message;
+  /** The message is incomplete, but what was read of it is reported (see `MessagePartial`). */
+  partial?: MessagePartial;
 }
+
+/**
+ * Why a message is incomplete: `gap`, bytes were lost inside it (capture loss); `framing`, its
+ * framing broke (a bad chunk size, conflicting lengths, a body cut short by the close).
+ */
+export type MessagePartial = 'gap' | 'framing';
+
 
 
 /**

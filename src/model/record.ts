@@ -1,5 +1,5 @@
 import type { AttributeValue } from './message.js';
-import type { MessageSummary, RoundTrip, RoundTripStatus } from './roundtrip.js';
+import type { MessageSummary, RoundTrip, RoundTripPartial, RoundTripStatus } from './roundtrip.js';
 import type { Endpoint } from './stream.js';
 
 /**
@@ -16,16 +16,18 @@ export interface RoundTripRecord {
   end: string;
   duration_us: number;
   status: RoundTripStatus;
-  request: MessageSummary;
+  request: MessageSummary | null;
   response: MessageSummary | null;
   attributes: Record<string, AttributeValue>;
   trace: { trace_id: string; span_id: string; flags: number; trace_state?: string } | null;
   conn_id: number;
+  /** Present only on an incomplete roundtrip. */
+  partial?: RoundTripPartial;
 }
 
 export function toRecord(rt: RoundTrip): RoundTripRecord {
   const trace = rt.trace;
-  return {
+  const record: RoundTripRecord = {
     protocol: rt.protocol,
     transport: rt.transport,
     client: { address: rt.client.address, port: rt.client.port },
@@ -34,7 +36,7 @@ export function toRecord(rt: RoundTrip): RoundTripRecord {
     end: formatTimestamp(rt.end),
     duration_us: rt.durationUs,
     status: rt.status,
-    request: rt.request,
+    request: rt.request ?? null,
     response: rt.response ?? null,
     attributes: rt.attributes,
     trace:
@@ -45,6 +47,8 @@ export function toRecord(rt: RoundTrip): RoundTripRecord {
           : { trace_id: trace.traceId, span_id: trace.spanId, flags: trace.flags, trace_state: trace.traceState },
     conn_id: rt.connId,
   };
+  if (rt.partial !== undefined) record.partial = rt.partial;
+  return record;
 }
 
 /*

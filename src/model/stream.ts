@@ -1,3 +1,4 @@
+import type { Attributes } from './message.js';
 import type { Packet } from './packet.js';
 
 /** Direction of bytes within a conversation. */
@@ -24,6 +25,11 @@ export interface Conversation {
   rolesGuessed: boolean;
   /** Time of the first packet seen. */
   start: number;
+  /**
+   * The encapsulation the conversation was seen in (VXLAN, GRE, …): flat `network.tunnel.*`
+   * attributes, added to every roundtrip of the conversation. Undefined when not tunnelled.
+   */
+  tunnel?: Attributes;
 }
 
 export type CloseReason = 'fin' | 'rst' | 'idle' | 'end' | 'evicted';

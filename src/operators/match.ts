@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Attributes, L7Event, L7Message } from '../model/message.js';
-import type { RoundTrip, RoundTripStatus } from '../model/roundtrip.js';
+import type { RoundTrip, RoundTripPartial, RoundTripStatus } from '../model/roundtrip.js';
 import type { Counter, Stats } from '../pipeline/stats.js';
 import { getProtocol } from '../protocols/registry.js';
 import type { MatchStrategy, ProtocolModule } from '../protocols/types.js';
@@ -24,6 +24,8 @@ interface ProtocolEntry {
   module: ProtocolModule | undefined;
   strategy: MatchStrategy;
   counters: Record<RoundTripStatus, Counter>;
+  /** Incomplete roundtrips, by what is missing (made on first use). */
+  partial: Partial<Record<RoundTripPartial, Counter>>;
 }
 
 /**
@@ -35,6 +37,12 @@ interface ProtocolEntry {
  * own last byte, so its duration is the request's own. `noReply` requests are roundtrips
  * without a response right away. Status is `error` when the protocol's `combine` (or else the
  * response's `error` flag) says so.
+ *
+ * A response with no pending request (the capture started after its request, a one-sided tap,
+ * an unsolicited DNS answer) is still a roundtrip: no request, `partial: 'request_missing'`,
+ * its status from the response. An `ordered` response that names its request (`request`)
+ * pairs with exactly that one; older requests still pending will get no response and become
+ * unanswered. Roundtrips with a partial message carry its reason (`gap`, `framing`).
  *
  * ```
  * source:  --q1--q2--r1--r2--q3--c--|
@@ -61,6 +69,7 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         module,
         strategy: module?.match ?? 'ordered',
         counters: { ok: make('ok'), error: make('error'), unanswered: make('unanswered') },
+        partial: {},
       };
       protocols.set(name, entry);
     }
@@ -82,15 +91,33 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
       const waiting = new Map<number, RequestQueue>();
       let lastFullScan = -Infinity;
 
-      const emit = (request: L7Message, response: L7Message | undefined, protocol = protocolOf(request.protocol)): void => {
+      const emit = (request: L7Message | undefined, response: L7Message | undefined, protocol: ProtocolEntry): void => {
         const rt = toRoundTrip(request, response, protocol.module);
         protocol.counters[rt.status].inc();
+        if (rt.partial !== undefined) countPartial(protocol, request?.protocol ?? response!.protocol, rt.partial);
         subscriber.next(rt);
+      };
+
+      const countPartial = (protocol: ProtocolEntry, name: string, partial: RoundTripPartial): void => {
+        const counter = (protocol.partial[partial] ??= stats.counter(
+          'packetd_roundtrips_partial_total',
+          'Roundtrips reported incomplete: the request was not seen, or a message was cut by lost bytes or broken framing',
+          { protocol: name, partial },
+        ));
+        counter.inc();
+      };
+
+      const emitUnanswered = (request: L7Message): void => emit(request, undefined, protocolOf(request.protocol));
+
+      /** A response no pending request accounts for: reported on its own. */
+      const emitLone = (response: L7Message, protocol: ProtocolEntry): void => {
+        countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', response.protocol);
+        emit(undefined, response, protocol);
       };
 
       const expire = (requests: RequestQueue, now: number): void => {
         for (let oldest = requests.oldest(); oldest !== undefined && oldest.end + timeoutUs <= now; oldest = requests.oldest()) {
-          emit(requests.shift(), undefined);
+          emitUnanswered(requests.shift());
         }
       };
 
@@ -103,7 +130,7 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         const requests = waiting.get(convId);
         if (requests === undefined) return;
         waiting.delete(convId);
-        for (const request of requests.drain()) emit(request, undefined);
+        for (const request of requests.drain()) emitUnanswered(request);
       };
 
       const addRequest = (msg: L7Message, own: RequestQueue | undefined): void => {
@@ -113,18 +140,25 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
           waiting.set(msg.conv.id, requests);
         } else if (requests.size >= maxPending) {
           countPer(overflowCounters, 'packetd_match_pending_overflow_total', 'Pending requests emitted unanswered because their conversation had too many', msg.protocol);
-          emit(requests.shift(), undefined);
+          emitUnanswered(requests.shift());
         }
         requests.push(msg);
       };
 
       const answer = (msg: L7Message, requests: RequestQueue | undefined, protocol: ProtocolEntry): void => {
-        const index = requests === undefined || requests.size === 0 ? -1 : protocol.strategy === 'id' ? requests.indexOfId(msg.id) : 0;
-        if (index < 0) {
-          countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
-          return;
+        if (requests === undefined || requests.size === 0) return emitLone(msg, protocol);
+        if (protocol.strategy === 'id') {
+          const index = requests.indexOfId(msg.id);
+          if (index < 0) return emitLone(msg, protocol);
+          return emit(requests.removeAt(index), msg, protocol);
         }
-        emit(requests!.removeAt(index), msg, protocol);
+        const named = msg.request;
+        if (named === undefined) return emit(requests.shift(), msg, protocol);
+        // Responses come in request order: requests older than the one answered never will be.
+        const index = requests.indexOf(named);
+        if (index < 0) return emitLone(msg, protocol);
+        for (let i = 0; i < index; i++) emitUnanswered(requests.shift());
+        emit(requests.shift(), msg, protocol);
       };
 
       const onMessage = (msg: L7Message): void => {
@@ -132,7 +166,7 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         if (protocol.strategy === 'stream') {
           if (msg.type === 'request') emit(msg, undefined, protocol);
           else if (msg.request !== undefined) emit(msg.request, msg, protocol);
-          else countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', msg.protocol);
+          else emitLone(msg, protocol);
           return;
         }
         // Queues live until their conversation closes: requests come and go on a connection
@@ -181,36 +215,45 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
     });
 }
 
-function summary(msg: L7Message): RoundTrip['request'] {
-  return msg.details === undefined ? { size: msg.size } : { size: msg.size, ...msg.details };
+function summary(msg: L7Message): NonNullable<RoundTrip['request']> {
+  const out: NonNullable<RoundTrip['request']> = msg.details === undefined ? { size: msg.size } : { size: msg.size, ...msg.details };
+  if (msg.partial !== undefined) out.partial = msg.partial;
+  return out;
 }
 
-function toRoundTrip(request: L7Message, response: L7Message | undefined, module: ProtocolModule | undefined): RoundTrip {
-  // The matcher owns the messages it is given: the request's attributes become the roundtrip's.
-  const attributes: Attributes = response === undefined ? request.attributes : Object.assign(request.attributes, response.attributes);
-  let error = response === undefined ? request.error === true : response.error === true;
+/** `request` and `response` are not both undefined. */
+function toRoundTrip(request: L7Message | undefined, response: L7Message | undefined, module: ProtocolModule | undefined): RoundTrip {
+  // The matcher owns the messages it is given: the first message's attributes become the roundtrip's.
+  const first = (request ?? response)!;
+  const attributes: Attributes =
+    request === undefined ? response!.attributes : response === undefined ? request.attributes : Object.assign(request.attributes, response.attributes);
+  let error = response === undefined ? request!.error === true : response.error === true;
   if (module?.combine !== undefined) {
     const combined = module.combine(request, response);
     Object.assign(attributes, combined.attributes);
     error = combined.error;
   }
-  const answered = response !== undefined || request.noReply === true;
+  const answered = response !== undefined || request!.noReply === true;
   const status: RoundTripStatus = !answered ? 'unanswered' : error ? 'error' : 'ok';
-  const conv = request.conv;
-  const end = response === undefined ? request.end : response.end;
-  return {
-    protocol: request.protocol,
+  const conv = first.conv;
+  if (conv.tunnel !== undefined) Object.assign(attributes, conv.tunnel);
+  const end = response === undefined ? request!.end : response.end;
+  const rt: RoundTrip = {
+    protocol: first.protocol,
     transport: conv.transport,
     client: conv.client,
     server: conv.server,
-    start: request.start,
+    start: first.start,
     end,
-    durationUs: end - request.start,
+    durationUs: end - first.start,
     status,
-    request: summary(request),
+    request: request === undefined ? undefined : summary(request),
     response: response === undefined ? undefined : summary(response),
     attributes,
-    trace: request.trace,
+    trace: request?.trace,
     connId: conv.id,
   };
+  const partial = request === undefined ? 'request_missing' : (request.partial ?? response?.partial);
+  if (partial !== undefined) rt.partial = partial;
+  return rt;
 }

@@ -42,6 +42,12 @@ export class RequestQueue {
     return -1;
   }
 
+  /** Position (0 = oldest) of this very request, or -1. */
+  indexOf(request: L7Message): number {
+    for (let i = 0; i < this.size; i++) if (this.slots[this.head + i] === request) return i;
+    return -1;
+  }
+
   /** Removes and returns the request at `index` (0 = oldest). */
   removeAt(index: number): L7Message {
     if (index === 0) return this.shift();

@@ -1,6 +1,6 @@
 import { catchError, EMPTY, fromEvent, takeUntil, type Observable } from 'rxjs';
 import type { RawPacket } from '../model/packet.js';
-import type { RoundTrip, RoundTripStatus } from '../model/roundtrip.js';
+import type { RoundTrip, RoundTripPartial, RoundTripStatus } from '../model/roundtrip.js';
 import { Broadcast } from '../operators/broadcast.js';
 import { decodeFrames } from '../operators/decodeFrames.js';
 import { decodeL7 } from '../operators/decodeL7.js';
@@ -36,6 +36,8 @@ export interface RunSummary {
   roundtrips: number;
   /** protocol → status → roundtrips. */
   roundtripsByProtocol: Record<string, Partial<Record<RoundTripStatus, number>>>;
+  /** protocol → what was missing → roundtrips reported incomplete (also counted by status above). */
+  partialByProtocol: Record<string, Partial<Record<RoundTripPartial, number>>>;
   /** Sum of every `packetd_decode_errors_total` series. */
   decodeErrors: number;
   /** Why the input ended early (CaptureFormatError for a malformed capture, or an I/O error). */
@@ -71,6 +73,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     packets: 0,
     roundtrips: 0,
     roundtripsByProtocol: {},
+    partialByProtocol: {},
     decodeErrors: 0,
     sourceError: undefined,
     pipelineErrors: [],
@@ -109,7 +112,8 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const shared = new Broadcast<RoundTrip>();
   const roundtrips$ = shared.observable;
 
-  const before = roundtripCounts(stats);
+  const before = countsByProtocol(stats, ROUNDTRIPS, 'status');
+  const partialBefore = countsByProtocol(stats, PARTIAL_ROUNDTRIPS, 'partial');
   // The pipelines' own subscriptions tell when the input is done; without any, one that only waits.
   const finished: Promise<void>[] = pipelines.length > 0 ? [] : [completionOf(roundtrips$)];
   for (const pipeline of pipelines) {
@@ -141,32 +145,43 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
 
   // readCapture counts what it reads; the same name and labels return its counter.
   summary.packets = stats.counter('packetd_packets_read_total', 'Packets read from capture sources').value;
-  for (const [protocol, byStatus] of Object.entries(roundtripCounts(stats))) {
-    for (const [status, n] of Object.entries(byStatus) as [RoundTripStatus, number][]) {
-      const emitted = n - (before[protocol]?.[status] ?? 0);
-      if (emitted === 0) continue;
-      (summary.roundtripsByProtocol[protocol] ??= {})[status] = emitted;
-      summary.roundtrips += emitted;
-    }
-  }
+  summary.roundtripsByProtocol = countsSince(before, countsByProtocol(stats, ROUNDTRIPS, 'status'));
+  for (const byStatus of Object.values(summary.roundtripsByProtocol)) for (const n of Object.values(byStatus)) summary.roundtrips += n;
+  summary.partialByProtocol = countsSince(partialBefore, countsByProtocol(stats, PARTIAL_ROUNDTRIPS, 'partial'));
   for (const counter of stats.allCounters()) {
     if (counter.name === 'packetd_decode_errors_total') summary.decodeErrors += counter.value;
   }
   return summary;
 }
 
+const ROUNDTRIPS = 'packetd_roundtrips_total';
+const PARTIAL_ROUNDTRIPS = 'packetd_roundtrips_partial_total';
+type CountsByProtocol = Record<string, Record<string, number>>;
+
 /**
- * Roundtrips emitted so far, by protocol and status, from the matcher's counters: counting them
- * here again would cost a subscription and a lookup per roundtrip.
+ * Roundtrips emitted so far, by protocol and one more label, from the matcher's counters:
+ * counting them here again would cost a subscription and a lookup per roundtrip.
  */
-function roundtripCounts(stats: Stats): Record<string, Partial<Record<RoundTripStatus, number>>> {
-  const counts: Record<string, Partial<Record<RoundTripStatus, number>>> = {};
+export function countsByProtocol(stats: Stats, name: string, label: string): CountsByProtocol {
+  const counts: CountsByProtocol = {};
   for (const counter of stats.allCounters()) {
-    if (counter.name !== 'packetd_roundtrips_total') continue;
-    const { protocol, status } = counter.labels as { protocol: string; status: RoundTripStatus };
-    (counts[protocol] ??= {})[status] = counter.value;
+    if (counter.name !== name || counter.value === 0) continue;
+    const { protocol, [label]: value } = counter.labels as Record<string, string>;
+    (counts[protocol!] ??= {})[value!] = counter.value;
   }
   return counts;
+}
+
+/** What was counted after `before` (a run of an agent that reloaded covers only its own). */
+function countsSince(before: CountsByProtocol, now: CountsByProtocol): CountsByProtocol {
+  const since: CountsByProtocol = {};
+  for (const [protocol, byValue] of Object.entries(now)) {
+    for (const [value, n] of Object.entries(byValue)) {
+      const emitted = n - (before[protocol]?.[value] ?? 0);
+      if (emitted > 0) (since[protocol] ??= {})[value] = emitted;
+    }
+  }
+  return since;
 }
 
 function completionOf(stream$: Observable<unknown>): Promise<void> {

@@ -81,8 +81,11 @@ export interface ProtocolModule {
    * validation error at its YAML line, so a typo is not silently ignored.
    */
   optionNames?: readonly string[];
-  /** Roundtrip-level attributes derived from the paired messages (e.g. status → error). */
-  combine?(request: L7Message, response: L7Message | undefined): { attributes: Attributes; error: boolean };
+  /**
+   * Roundtrip-level attributes derived from the paired messages (e.g. status → error). One of
+   * them may be missing: an unanswered request, or a response whose request was not seen.
+   */
+  combine?(request: L7Message | undefined, response: L7Message | undefined): { attributes: Attributes; error: boolean };
 }
 
 /** A protocol rule from the pipeline YAML: which protocol, on which server ports, with what options. */

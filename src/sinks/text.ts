@@ -56,9 +56,10 @@ function headline(rt: RoundTrip): string {
 
 /** `2026-11-22T04:37:44.123456Z http 127.0.0.1:51234 -> 127.0.0.1:80 GET /index.html 200 1.234ms 512B/1024B ok` */
 export function formatTextLine(rt: RoundTrip): string {
-  const sizes = `${rt.request.size}B/${rt.response === undefined ? '-' : `${rt.response.size}B`}`;
+  const sizes = `${rt.request === undefined ? '-' : `${rt.request.size}B`}/${rt.response === undefined ? '-' : `${rt.response.size}B`}`;
   const duration = `${(rt.durationUs / 1000).toFixed(3)}ms`;
-  return `${formatTimestamp(rt.start)} ${rt.protocol} ${endpoint(rt.client)} -> ${endpoint(rt.server)}${headline(rt)} ${duration} ${sizes} ${rt.status}`;
+  const partial = rt.partial === undefined ? '' : ` partial=${rt.partial}`;
+  return `${formatTimestamp(rt.start)} ${rt.protocol} ${endpoint(rt.client)} -> ${endpoint(rt.server)}${headline(rt)} ${duration} ${sizes} ${rt.status}${partial}`;
 }
 
 /** One human-readable line per roundtrip, for people (`packetd log`'s default). */

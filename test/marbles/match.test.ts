@@ -26,7 +26,7 @@ registerProtocol(testModule('by-order', 'ordered'));
 registerProtocol(testModule('by-id', 'id'));
 registerProtocol({
   ...testModule('by-stream', 'stream'),
-  combine: (request, response) => ({ attributes: { combined: true }, error: request.attributes['fail'] === true && response !== undefined }),
+  combine: (request, response) => ({ attributes: { combined: true }, error: request?.attributes['fail'] === true && response !== undefined }),
 });
 
 interface MessageSpec {
@@ -40,6 +40,7 @@ interface MessageSpec {
   noReply?: boolean;
   request?: L7Message;
   attributes?: L7Message['attributes'];
+  partial?: L7Message['partial'];
 }
 
 function message(type: 'request' | 'response', spec: MessageSpec): L7Message {
@@ -57,6 +58,7 @@ function message(type: 'request' | 'response', spec: MessageSpec): L7Message {
   if (spec.error !== undefined) msg.error = spec.error;
   if (spec.noReply !== undefined) msg.noReply = spec.noReply;
   if (spec.request !== undefined) msg.request = spec.request;
+  if (spec.partial !== undefined) msg.partial = spec.partial;
   return msg;
 }
 
@@ -65,10 +67,11 @@ const r = (spec: MessageSpec): L7Event => message('response', spec);
 const close = (c: Conversation, ts: number): L7Event => ({ kind: 'close', conv: c, ts });
 const tick = (ts: number): L7Event => ({ kind: 'tick', ts });
 
-/** "q1+r1 ok 0..5 (5us)" or "q3 unanswered 7..8 (1us)". */
+/** "q1+r1 ok 0..5 (5us)", "q3 unanswered 7..8 (1us)", or "-+r ok 4..4 (0us) request_missing" (with its partial reason). */
 function describeRoundTrip(rt: RoundTrip): string {
-  const names = rt.response === undefined ? `${rt.attributes['q']}` : `${rt.attributes['q']}+${rt.attributes['r']}`;
-  return `${names} ${rt.status} ${rt.start}..${rt.end} (${rt.durationUs}us)`;
+  const request = rt.request === undefined ? '-' : `${rt.attributes['q']}`;
+  const names = rt.response === undefined ? request : `${request}+${rt.attributes['r']}`;
+  return `${names} ${rt.status} ${rt.start}..${rt.end} (${rt.durationUs}us)${rt.partial === undefined ? '' : ` ${rt.partial}`}`;
 }
 
 function run(options: Partial<MatchOptions>, marbles: string, events: Record<string, L7Event>, expected: string, values: Record<string, string>): Stats {
@@ -94,16 +97,17 @@ describe('match', () => {
     expect(stats.snapshot()).toEqual({ 'packetd_roundtrips_total{protocol=by-order,status=ok}': 2, 'packetd_roundtrips_total{protocol=by-order,status=error}': 1 });
   });
 
-  it('pairs by id, whatever the order of responses, and counts responses nobody asked for', () => {
+  it('pairs by id, whatever the order of responses, and reports a response nobody asked for on its own', () => {
     const stats = run(
       {},
       'a-b-x-y-z|',
       { a: q({ protocol: 'by-id', start: 0, id: 1, name: 'q1' }), b: q({ protocol: 'by-id', start: 1, id: 2, name: 'q2' }),
         x: r({ protocol: 'by-id', start: 2, id: 2, name: 'r2' }), y: r({ protocol: 'by-id', start: 3, id: 1, name: 'r1' }), z: r({ protocol: 'by-id', start: 4, id: 1, name: 'again' }) },
-      '----x-y--|',
-      { x: 'q2+r2 ok 1..2 (1us)', y: 'q1+r1 ok 0..3 (3us)' },
+      '----x-y-z|',
+      { x: 'q2+r2 ok 1..2 (1us)', y: 'q1+r1 ok 0..3 (3us)', z: '-+again ok 4..4 (0us) request_missing' },
     );
     expect(stats.snapshot()['packetd_match_unmatched_responses_total{protocol=by-id}']).toBe(1);
+    expect(stats.snapshot()['packetd_roundtrips_partial_total{partial=request_missing,protocol=by-id}']).toBe(1);
   });
 
   it('leaves a request unanswered when a retry reuses its id', () => {
@@ -119,11 +123,11 @@ describe('match', () => {
   it('emits unanswered requests when they time out in packet time, on ticks', () => {
     run(
       { requestTimeoutUs: 100 },
-      'a-b-t-u-x|',
+      'a-b-t-u-x---|',
       { a: q({ start: 0, end: 10, name: 'q1' }), b: q({ start: 50, end: 60, name: 'q2' }), t: tick(109), u: tick(110), x: r({ start: 200, name: 'late' }) },
-      // The late response finds q2 timed out too (60 + 100 <= 200): it is counted as unmatched.
-      '------u-x|',
-      { u: 'q1 unanswered 0..10 (10us)', x: 'q2 unanswered 50..60 (10us)' },
+      // The late response finds q2 timed out too (60 + 100 <= 200): it is reported on its own.
+      '------u-(xy)|',
+      { u: 'q1 unanswered 0..10 (10us)', x: 'q2 unanswered 50..60 (10us)', y: '-+late ok 200..200 (0us) request_missing' },
     );
   });
 
@@ -181,6 +185,59 @@ describe('match', () => {
       'x-a|',
       { x: 'q1+r1 error 0..3 (3us)', a: 'lost unanswered 5..5 (0us)' },
     );
+  });
+
+  it('reports a response with no pending request on its own, its status from the response', () => {
+    const stats = run(
+      {},
+      'x-a-y|',
+      { x: r({ start: 1, end: 2, name: 'early', error: true }), a: q({ start: 3, name: 'q' }), y: r({ start: 4, name: 'r' }) },
+      'x---y|',
+      { x: '-+early error 1..2 (1us) request_missing', y: 'q+r ok 3..4 (1us)' },
+    );
+    expect(stats.snapshot()['packetd_roundtrips_partial_total{partial=request_missing,protocol=by-order}']).toBe(1);
+    expect(stats.snapshot()['packetd_roundtrips_total{protocol=by-order,status=error}']).toBe(1);
+  });
+
+  it('pairs an ordered response that names its request with that one; older pending requests are unanswered', () => {
+    const second = message('request', { start: 2, name: 'q2' });
+    const gone = message('request', { start: 9, name: 'expired' });
+    run(
+      {},
+      'a-b-c-x-----y|',
+      { a: q({ start: 0, name: 'q1' }), b: second, c: q({ start: 4, name: 'q3' }), x: r({ start: 5, name: 'r2', request: second }), y: r({ start: 6, name: 'r?', request: gone }) },
+      '------(ux)--y(z|)',
+      { u: 'q1 unanswered 0..0 (0us)', x: 'q2+r2 ok 2..5 (3us)', y: '-+r? ok 6..6 (0us) request_missing', z: 'q3 unanswered 4..4 (0us)' },
+    );
+  });
+
+  it('reports a stream response that comes without its request on its own', () => {
+    run({}, 'x|', { x: r({ protocol: 'by-stream', start: 3, name: 'r' }) }, 'x|', { x: '-+r ok 3..3 (0us) request_missing' });
+  });
+
+  it('carries a partial message into the roundtrip and its summary', () => {
+    const stats = run(
+      {},
+      'a-x-b-y|',
+      { a: q({ start: 0, name: 'q1' }), x: r({ start: 1, name: 'cut', partial: 'gap' }), b: q({ start: 2, name: 'q2', partial: 'framing' }), y: r({ start: 3, name: 'r2' }) },
+      '--x---y|',
+      { x: 'q1+cut ok 0..1 (1us) gap', y: 'q2+r2 ok 2..3 (1us) framing' },
+    );
+    expect(stats.snapshot()['packetd_roundtrips_partial_total{partial=gap,protocol=by-order}']).toBe(1);
+  });
+
+  it('adds the conversation\'s tunnel attributes to its roundtrips', () => {
+    const c: Conversation = { ...conv(5), tunnel: { 'network.tunnel.type': 'vxlan', 'network.tunnel.id': 42 } };
+    const out: RoundTrip[] = [];
+    new TestScheduler((actual, wanted) => expect(actual).toEqual(wanted)).run(({ cold, flush }) => {
+      cold<L7Event>('ab|', { a: q({ c, start: 0, name: 'q' }), b: r({ c, start: 1, name: 'r', partial: 'gap' }) })
+        .pipe(match({ stats: new Stats() }))
+        .subscribe((rt) => out.push(rt));
+      flush();
+    });
+    expect(out[0]!.attributes).toMatchObject({ 'network.tunnel.type': 'vxlan', 'network.tunnel.id': 42 });
+    expect(out[0]!.response).toEqual({ size: 10, partial: 'gap' });
+    expect(out[0]!.partial).toBe('gap');
   });
 
   it('builds the roundtrip record from both messages', () => {

@@ -74,9 +74,11 @@ export class RedRecorder {
     const labels = metrics.labels;
     const key = labels.pick(rt);
     this.requests.cell(key, labels).value++;
-    this.requestSize.cell(key, labels).record(rt.request.size);
+    // A response whose request was not seen: a request happened, but its size and the
+    // roundtrip's duration are unknown (the duration would be the response's own).
+    if (rt.request !== undefined) this.requestSize.cell(key, labels).record(rt.request.size);
     if (rt.response !== undefined) {
-      metrics.durations.cell(key, labels).record(rt.durationUs / 1e6);
+      if (rt.request !== undefined) metrics.durations.cell(key, labels).record(rt.durationUs / 1e6);
       this.responseSize.cell(key, labels).record(rt.response.size);
     }
     if (rt.status !== 'ok') {

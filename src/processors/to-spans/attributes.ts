@@ -55,6 +55,7 @@ export function spanAttributes(rt: RoundTrip, kind: SpanKind, headers: HeaderSel
   }
   const query = own['url.query'];
   if (typeof query === 'string' && query.length > 0) attributes['url.query'] = query.replace(SENSITIVE_QUERY, `$1$2=${REDACTED}`);
+  if (rt.partial !== undefined) attributes['packetd.partial'] = rt.partial;
   if (headers.request.length > 0) addHeaders(attributes, rt.request, headers.request, 'http.request.header.');
   if (headers.response.length > 0) addHeaders(attributes, rt.response, headers.response, 'http.response.header.');
   return attributes;

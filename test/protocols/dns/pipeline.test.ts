@@ -73,7 +73,9 @@ describe('DNS over UDP through the pipeline', () => {
       udpPacket(oddPort, client, 2100, ra),
       udpPacket(client, oddPort, 3000, qc),
     ]);
-    expect(roundtrips.map(line)).toEqual(['udp 40000->5300 A a.test ok 100', 'udp 40000->5300 A c.test unanswered 0']);
+    // The first response's query is not in the capture: it is reported on its own.
+    expect(roundtrips.slice(1).map(line)).toEqual(['udp 40000->5300 A a.test ok 100', 'udp 40000->5300 A c.test unanswered 0']);
+    expect(roundtrips[0]).toMatchObject({ partial: 'request_missing', request: undefined, status: 'ok' });
     expect(counters['packetd_match_unmatched_responses_total{protocol=dns}']).toBe(1);
   });
 
