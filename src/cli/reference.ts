@@ -114,6 +114,7 @@ pipelines:
         # protocol: [http, postgresql]
         # transport: [tcp]
         status: [ok, error, unanswered]
+        # partial: [request_missing, gap, framing]   # incomplete roundtrips; "complete" = the others
         # address: [10.0.0.0/8, "::1"]    # client or server address, exact or CIDR
         # port: [80, 8080]                # client or server port
         # attributes: { http.request.method: [GET, POST] }

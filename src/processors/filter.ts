@@ -24,6 +24,8 @@ export const filterOptions = z.strictObject({
   protocol: oneOrMany(z.string()).optional(),
   transport: oneOrMany(z.enum(['tcp', 'udp'])).optional(),
   status: oneOrMany(z.enum(['ok', 'error', 'unanswered'])).optional(),
+  /** What an incomplete roundtrip misses; `complete` matches the roundtrips that miss nothing. */
+  partial: oneOrMany(z.enum(['request_missing', 'gap', 'framing', 'complete'])).optional(),
   /** Client or server address, exact or CIDR. */
   address: oneOrMany(addressOrNetwork).optional(),
   /** Client or server port. */
@@ -72,6 +74,10 @@ export function compileFilter(options: Omit<FilterOptions, 'exclude'>): Test {
   if (options.status) {
     const statuses = new Set<string>(options.status);
     tests.push((rt) => statuses.has(rt.status));
+  }
+  if (options.partial) {
+    const partials = new Set<string>(options.partial);
+    tests.push((rt) => partials.has(rt.partial ?? 'complete'));
   }
   if (options.address) tests.push(addressTest(options.address));
   if (options.port) {

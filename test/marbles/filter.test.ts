@@ -4,7 +4,7 @@ import { roundtrip, testProcessor } from '../../src/testing/index.js';
 
 const ok = roundtrip({ connId: 1 });
 const err = roundtrip({ connId: 2, status: 'error', attributes: { 'http.request.method': 'POST', 'http.response.status_code': 503 } });
-const lost = roundtrip({ connId: 3, status: 'unanswered', response: undefined });
+const lost = roundtrip({ connId: 3, status: 'unanswered', response: undefined, partial: 'gap' });
 const redis = roundtrip({
   connId: 4,
   protocol: 'redis',
@@ -26,6 +26,10 @@ describe('filter', () => {
   });
   it('keeps by status', () => {
     expectFilter({ status: ['error', 'unanswered'] }, '---b-c-----|');
+  });
+  it('keeps by what an incomplete roundtrip misses, or only complete ones', () => {
+    expectFilter({ partial: ['gap', 'request_missing'] }, '-----c-----|');
+    expectFilter({ partial: 'complete' }, '-a-b---d-e-|');
   });
   it('keeps by protocol (a single value works as a list)', () => {
     expectFilter({ protocol: 'redis' }, '-------d---|');
