@@ -106,6 +106,12 @@ describe('toSpans', () => {
     expect(other.name).toBe('x');
   });
 
+  it('names a response whose request was not seen "HTTP" and marks the span partial', () => {
+    const build = spanBuilder(options, resource, sequentialIds());
+    const lone = build(roundtrip({ request: undefined, partial: 'request_missing', attributes: { 'http.response.status_code': 200 } }));
+    expect([lone.name, lone.attributes['packetd.partial']]).toEqual(['HTTP', 'request_missing']);
+  });
+
   it('describes the pipeline resource through the factory', () => {
     const context = testContext({ resource: { 'service.name': 'edge', 'deployment.environment.name': 'prod' } });
     marbles(({ cold, expectObservable }) => {

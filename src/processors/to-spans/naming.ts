@@ -54,6 +54,8 @@ export function spanName(rt: RoundTrip, paths: PathTemplates): string {
   }
   const dnsType = text(a['dns.question.type']);
   if (a['dns.question.name'] !== undefined) return dnsType === undefined ? 'DNS query' : `DNS ${dnsType}`;
+  // A response whose request was not seen: the method is unknown, as the conventions foresee.
+  if (a['http.response.status_code'] !== undefined) return 'HTTP';
   return rt.protocol;
 }
 
