@@ -1,6 +1,7 @@
 /**
- * MySQL/MariaDB golden tests on the bundled captures (mysqlslap, pymysql and the mariadb client
- * against a real MariaDB, see captures/README.md and scripts/record-mysql.sh): every roundtrip
+ * MySQL/MariaDB golden tests on the bundled captures (mysqlslap, pymysql, Perl DBD::MariaDB and
+ * the mariadb client against a real MariaDB, see captures/README.md, scripts/record-mysql.sh and
+ * scripts/record-mysql-dbd.sh): every roundtrip
  * packetd reports is a command tshark reads, with the same statement, sizes, times, error code,
  * SQL state, affected rows and row count.
  */
@@ -12,6 +13,7 @@ import { epochToMicros, tsharkFields } from '../helpers/tshark.js';
 import { capturePath, decodeErrors, runChain } from './chain.js';
 
 const PORT = 13306;
+const DBD_PORT = 18506;
 const COMMAND_CODES = new Map([...COMMAND_NAMES].map(([code, name]) => [`COM_${name}`, code]));
 
 function observed(rt: RoundTrip): ExpectedCommand {
@@ -19,9 +21,9 @@ function observed(rt: RoundTrip): ExpectedCommand {
   const details: Record<string, unknown> = rt.response ?? {};
   return {
     clientPort: rt.client.port,
-    command: COMMAND_CODES.get(String(rt.request['command']))!,
+    command: COMMAND_CODES.get(String(rt.request!['command']))!,
     query: a['db.query.text'] as string | undefined,
-    requestSize: rt.request.size,
+    requestSize: rt.request!.size,
     start: rt.start,
     responseSize: rt.response?.size,
     end: rt.response === undefined ? undefined : rt.end,
@@ -35,23 +37,24 @@ function observed(rt: RoundTrip): ExpectedCommand {
 const byConnectionThenStart = (x: ExpectedCommand, y: ExpectedCommand): number => x.clientPort - y.clientPort || x.start - y.start;
 
 const CAPTURES = [
-  { file: 'mysql-mysqlslap.pcap', minimum: 25 },
-  { file: 'mysql-pymysql.pcap', minimum: 20 },
+  { file: 'mysql-mysqlslap.pcap', minimum: 25, port: PORT },
+  { file: 'mysql-pymysql.pcap', minimum: 20, port: PORT },
+  { file: 'mysql-dbd-prepare.pcap', minimum: 31, port: DBD_PORT },
 ];
 
-describe.each(CAPTURES)('$file', ({ file, minimum }) => {
+describe.each(CAPTURES)('$file', ({ file, minimum, port }) => {
   const path = capturePath(file);
 
   it('yields the commands tshark reads, field by field', async () => {
-    const expected = expectedCommands(path, PORT).sort(byConnectionThenStart);
+    const expected = expectedCommands(path, port).sort(byConnectionThenStart);
     expect(expected.length).toBeGreaterThanOrEqual(minimum);
-    const { roundtrips, stats } = await runChain(path, [{ protocol: 'mysql', ports: [PORT], options: { include_literals: true } }]);
+    const { roundtrips, stats } = await runChain(path, [{ protocol: 'mysql', ports: [port], options: { include_literals: true } }]);
     expect(roundtrips.map(observed).sort(byConnectionThenStart)).toEqual(expected);
     expect(decodeErrors(stats)).toEqual({});
   });
 
   it('is found by content on its non-standard port, with the same roundtrips', async () => {
-    const byPort = await runChain(path, [{ protocol: 'mysql', ports: [PORT] }]);
+    const byPort = await runChain(path, [{ protocol: 'mysql', ports: [port] }]);
     const detected = await runChain(path, [], true);
     expect(detected.roundtrips).toEqual(byPort.roundtrips);
     for (const rt of byPort.roundtrips) {
@@ -67,12 +70,12 @@ describe('mysql-pymysql.pcap', () => {
 
   it('names prepared statements by id, follows COM_INIT_DB, reports errors', async () => {
     const { roundtrips } = await runChain(path, [{ protocol: 'mysql', ports: [PORT] }]);
-    const summary = roundtrips.map((rt) => [rt.request['command'], rt.attributes['db.operation.name'], rt.attributes['db.namespace'], rt.status, rt.attributes['error.type'] ?? null]);
+    const summary = roundtrips.map((rt) => [rt.request?.['command'], rt.attributes['db.operation.name'], rt.attributes['db.namespace'], rt.status, rt.attributes['error.type'] ?? null]);
     expect(summary).toContainEqual(['COM_QUERY', 'INSERT', 'shop', 'error', '1062']);
     expect(summary).toContainEqual(['COM_INIT_DB', 'INIT_DB', 'mysql', 'ok', null]);
     expect(summary).toContainEqual(['COM_PING', 'PING', 'mysql', 'ok', null]);
-    const statements = roundtrips.filter((rt) => String(rt.request['command']).startsWith('COM_STMT'));
-    expect(statements.map((rt) => [rt.request['command'], rt.attributes['db.query.text'], rt.status, rt.attributes['db.response.returned_rows'] ?? null])).toEqual([
+    const statements = roundtrips.filter((rt) => String(rt.request?.['command']).startsWith('COM_STMT'));
+    expect(statements.map((rt) => [rt.request?.['command'], rt.attributes['db.query.text'], rt.status, rt.attributes['db.response.returned_rows'] ?? null])).toEqual([
       ['COM_STMT_PREPARE', 'SELECT id, name, price FROM items WHERE id >= ?', 'ok', null],
       ['COM_STMT_PREPARE', 'UPDATE items SET price = price + ? WHERE id = ?', 'ok', null],
       ['COM_STMT_EXECUTE', 'SELECT id, name, price FROM items WHERE id >= ?', 'ok', 2],
@@ -83,8 +86,49 @@ describe('mysql-pymysql.pcap', () => {
       ['COM_STMT_PREPARE', 'SELECT ? + ?', 'ok', null],
       ['COM_STMT_EXECUTE', 'SELECT ? + ?', 'error', null],
     ]);
-    const quit = roundtrips.filter((rt) => rt.request['command'] === 'COM_QUIT');
+    const quit = roundtrips.filter((rt) => rt.request?.['command'] === 'COM_QUIT');
     expect(quit.map((rt) => [rt.status, rt.response])).toEqual([['ok', undefined]]);
+  });
+});
+
+describe('mysql-dbd-prepare.pcap', () => {
+  const path = capturePath('mysql-dbd-prepare.pcap');
+
+  it('pairs server-side prepares, cached-metadata executes and statement closes in order', async () => {
+    // DBD::MariaDB (mariadb_server_prepare=1) negotiates MariaDB's cached metadata: the
+    // EXECUTE of `SELECT id, name, price …` is answered by a column count packet `03 00`
+    // (3 columns, metadata_follows 0: no definitions), an EOF, two rows and an EOF (frame 46;
+    // tshark reads `mysql.metadata_follows: 0`). Read as 3 definitions, every later response
+    // would answer the command before it.
+    const { roundtrips, stats } = await runChain(path, [{ protocol: 'mysql', ports: [DBD_PORT] }]);
+    const statements = roundtrips.filter((rt) => String(rt.request?.['command']).startsWith('COM_STMT'));
+    expect(statements.map((rt) => [rt.request?.['command'], rt.attributes['db.query.text'], rt.status, rt.attributes['error.type'] ?? rt.attributes['db.response.returned_rows'] ?? null])).toEqual([
+      ...[1, 2, 3].flatMap((i) => [
+        ['COM_STMT_PREPARE', 'INSERT INTO items VALUES (?, ?, ?)', 'ok', null],
+        ...(i > 1 ? [['COM_STMT_CLOSE', 'INSERT INTO items VALUES (?, ?, ?)', 'ok', null]] : []),
+        ['COM_STMT_EXECUTE', 'INSERT INTO items VALUES (?, ?, ?)', 'ok', null],
+      ]),
+      ['COM_STMT_PREPARE', 'INSERT INTO items VALUES (?, ?, ?)', 'ok', null],
+      ['COM_STMT_CLOSE', 'INSERT INTO items VALUES (?, ?, ?)', 'ok', null],
+      ['COM_STMT_EXECUTE', 'INSERT INTO items VALUES (?, ?, ?)', 'error', '1062'],
+      ['COM_STMT_RESET', 'INSERT INTO items VALUES (?, ?, ?)', 'ok', null],
+      ['COM_STMT_PREPARE', 'SELECT id, name, price FROM items WHERE id >= ?', 'ok', null],
+      ['COM_STMT_CLOSE', 'INSERT INTO items VALUES (?, ?, ?)', 'ok', null],
+      ['COM_STMT_EXECUTE', 'SELECT id, name, price FROM items WHERE id >= ?', 'ok', 2],
+      ['COM_STMT_PREPARE', 'SELECT * FROM no_such_table WHERE id = ?', 'error', '1146'],
+      ['COM_STMT_CLOSE', 'SELECT id, name, price FROM items WHERE id >= ?', 'ok', null],
+      ['COM_STMT_PREPARE', 'UPDATE items SET price = price + ? WHERE id = ?', 'ok', null],
+      ['COM_STMT_EXECUTE', 'UPDATE items SET price = price + ? WHERE id = ?', 'ok', null],
+      ['COM_STMT_PREPARE', 'SELECT COUNT(*) FROM items', 'ok', null],
+      ['COM_STMT_CLOSE', 'UPDATE items SET price = price + ? WHERE id = ?', 'ok', null],
+      ['COM_STMT_EXECUTE', 'SELECT COUNT(*) FROM items', 'ok', 1],
+      ['COM_STMT_CLOSE', 'SELECT COUNT(*) FROM items', 'ok', null],
+      ['COM_STMT_PREPARE', 'DELETE FROM items WHERE id > ?', 'ok', null],
+      ['COM_STMT_EXECUTE', 'DELETE FROM items WHERE id > ?', 'ok', null],
+      ['COM_STMT_CLOSE', 'DELETE FROM items WHERE id > ?', 'ok', null],
+    ]);
+    expect(roundtrips.filter((rt) => rt.status === 'unanswered')).toEqual([]);
+    expect(decodeErrors(stats)).toEqual({});
   });
 });
 

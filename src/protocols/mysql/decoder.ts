@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import type { L7Message } from '../../model/message.js';
+import type { L7Message, MessagePartial } from '../../model/message.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/stream.js';
 import type { Counter } from '../../pipeline/stats.js';
 import { FrameReader, type Framing } from '../sql/framer.js';
@@ -20,6 +20,8 @@ import {
 
 const MAX_PENDING = 1024;
 const MAX_STATEMENTS = 1024;
+/** MariaDB's statement id for "the statement prepared last" (a prepare and its execute sent together). */
+const LAST_PREPARED = 0xffffffff;
 /** Compressed frames are inflated whole; a larger one is counted and its contents skipped. */
 const MAX_COMPRESSED_FRAME = 4 * 1024 * 1024;
 
@@ -62,18 +64,25 @@ interface Command {
   end: number;
   size: number;
   statement: Statement | undefined;
+  /** COM_STMT_*: the statement id it names (-1: none), resolved when it leaves the queue. */
+  statementId: number;
+  /** No reply by design: it leaves the queue as soon as every command before it is answered. */
+  noReply: boolean;
   /** COM_INIT_DB: the schema that becomes `db.namespace` when the server accepts it. */
   schema: string | undefined;
   shape: Shape;
   step: Step;
   /** Columns (result set) or definitions (prepare) still to come. */
   remaining: number;
-  /** COM_STMT_PREPARE: the statement id the server assigns. */
   reply: Reply | undefined;
 }
 
 interface Reply {
   start: number;
+  /** Time of the last packet credited to it. */
+  end: number;
+  /** Sequence id of that packet: a response's packets count up from 1 (wrapping at 256). */
+  seq: number;
   size: number;
   rows: number;
   resultSets: number;
@@ -172,6 +181,7 @@ export class MysqlDecoder implements StreamDecoder {
   private namespace: string | undefined;
   private readonly pending: Command[] = [];
   private readonly statements = new Map<number, Statement>();
+  private lastPrepared = -1;
   /** The last packet of each direction filled a whole packet: the next one continues it. */
   private readonly continues = [false, false];
   private stopped = false;
@@ -210,7 +220,16 @@ export class MysqlDecoder implements StreamDecoder {
     (this.compressed ? this.frames : this.packets)[dir].lose();
     this.packets[dir].lose();
     this.continues[dir] = false;
-    if (dir === SERVER_TO_CLIENT || this.compressed) this.pending.length = 0;
+    if (dir === CLIENT_TO_SERVER && !this.compressed) return;
+    // The lost bytes were (part of) the response to the oldest command: that one ends here,
+    // with what was read of it, and the next response (sequence id 1) answers the next command.
+    const head = this.pending[0];
+    if (head === undefined) return;
+    if (head.reply !== undefined) this.complete(head.reply.end, 'gap');
+    else {
+      this.ctx.emit(this.request(this.pending.shift()!));
+      this.releaseNoReply();
+    }
   }
 
   end(_ts: number): void {
@@ -310,8 +329,8 @@ export class MysqlDecoder implements StreamDecoder {
   private command(buf: Buffer, body: number, bodyEnd: number, size: number, start: number, end: number): void {
     const code = buf[body]!;
     const command: Command = {
-      command: code, start, end, size, statement: undefined, schema: undefined, shape: shapeOf(code), step: Step.First,
-      remaining: 0, reply: undefined,
+      command: code, start, end, size, statement: undefined, statementId: -1, noReply: false, schema: undefined,
+      shape: shapeOf(code), step: Step.First, remaining: 0, reply: undefined,
     };
     switch (code) {
       case COM_QUERY:
@@ -328,8 +347,7 @@ export class MysqlDecoder implements StreamDecoder {
       case COM_STMT_RESET:
       case COM_STMT_SEND_LONG_DATA:
       case COM_STMT_FETCH:
-        if (bodyEnd - body >= 5) command.statement = this.statements.get(buf.readUInt32LE(body + 1));
-        if (code === COM_STMT_CLOSE && bodyEnd - body >= 5) this.statements.delete(buf.readUInt32LE(body + 1));
+        if (bodyEnd - body >= 5) command.statementId = buf.readUInt32LE(body + 1);
         break;
       case COM_INIT_DB:
         command.schema = buf.toString('utf8', body + 1, bodyEnd);
@@ -341,17 +359,22 @@ export class MysqlDecoder implements StreamDecoder {
         return;
     }
     if (!COMMAND_NAMES.has(code)) this.ctx.error('unknown_command');
-    if (code === COM_QUIT || code === COM_STMT_CLOSE || code === COM_STMT_SEND_LONG_DATA) {
-      const request = this.request(command);
-      request.noReply = true;
-      this.ctx.emit(request);
+    command.noReply = code === COM_QUIT || code === COM_STMT_CLOSE || code === COM_STMT_SEND_LONG_DATA;
+    if (command.noReply && this.pending.length === 0) {
+      this.ctx.emit(this.request(command));
       return;
     }
     if (this.pending.length >= MAX_PENDING) {
       this.ctx.error('too_many_pending');
       this.ctx.emit(this.request(this.pending.shift()!));
+      this.releaseNoReply();
     }
     this.pending.push(command);
+  }
+
+  /** Commands without a reply that the answered ones held back leave the queue. */
+  private releaseNoReply(): void {
+    while (this.pending.length > 0 && this.pending[0]!.noReply) this.ctx.emit(this.request(this.pending.shift()!));
   }
 
   private serverPacket(buf: Buffer, off: number, body: number, bodyEnd: number, seq: number, size: number, start: number, end: number, continued: boolean): void {
@@ -374,10 +397,25 @@ export class MysqlDecoder implements StreamDecoder {
       }
       return;
     }
-    const head = this.pending[0];
+    let head = this.pending[0];
+    if (head !== undefined && !continued) {
+      const first = head.reply === undefined;
+      if (!first && seq === 1 && head.reply!.seq !== 0) {
+        // The next response starts while this one seemed unfinished: its framing was misread.
+        this.ctx.error('response_framing');
+        this.complete(head.reply!.end, 'framing');
+        head = this.pending[0];
+      } else if (first && seq !== 1) {
+        // More of a response already taken as complete, not the start of the next one.
+        this.ctx.error('response_framing');
+        return;
+      }
+    }
     if (head === undefined) return; // joined mid-stream, or a response we lost the command of
-    const reply = (head.reply ??= { start, size: 0, rows: 0, resultSets: 0, affected: -1, error: undefined });
+    const reply = (head.reply ??= { start, end, seq, size: 0, rows: 0, resultSets: 0, affected: -1, error: undefined });
     reply.size += size;
+    reply.end = end;
+    reply.seq = seq;
     if (continued) return;
     if (this.responsePacket(head, reply, buf, body, bodyEnd, size - 4)) this.complete(end);
   }
@@ -423,6 +461,7 @@ export class MysqlDecoder implements StreamDecoder {
         if (this.statements.size >= MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
         this.statements.set(buf.readUInt32LE(body + 1), head.statement);
       }
+      this.lastPrepared = buf.readUInt32LE(body + 1);
       const eofs = this.deprecateEof() ? 0 : (params > 0 ? 1 : 0) + (columns > 0 ? 1 : 0);
       head.remaining = params + columns + eofs;
       head.step = Step.Definitions;
@@ -435,16 +474,21 @@ export class MysqlDecoder implements StreamDecoder {
   private resultSetPacket(head: Command, reply: Reply, buf: Buffer, body: number, bodyEnd: number, length: number): boolean {
     const first = buf[body]!;
     switch (head.step) {
-      case Step.First:
+      case Step.First: {
         if (first === PACKET_OK) return this.endOfResult(head, reply, buf, body, bodyEnd, true);
         if (first === PACKET_LOCAL_INFILE) {
           head.step = Step.Infile;
           return false;
         }
-        head.remaining = lenenc(buf, body, bodyEnd)[0];
+        const [columns, afterCount] = lenenc(buf, body, bodyEnd);
+        // MariaDB's cached metadata (MARIADB_CLIENT_CACHE_METADATA): a byte after the count says
+        // whether column definitions follow; an EXECUTE of an unchanged statement gets none.
+        const definitions = afterCount >= bodyEnd || buf[afterCount] !== 0;
+        head.remaining = definitions ? columns : 0;
         head.step = head.remaining > 0 ? Step.Columns : Step.ColumnsDone;
         reply.resultSets++;
         return false;
+      }
       case Step.Columns:
         if (--head.remaining === 0) head.step = Step.ColumnsDone;
         return false;
@@ -477,7 +521,7 @@ export class MysqlDecoder implements StreamDecoder {
     return (this.clientCapabilities & this.serverCapabilities & CLIENT_DEPRECATE_EOF) !== 0;
   }
 
-  private complete(end: number): void {
+  private complete(end: number, partial?: MessagePartial): void {
     const command = this.pending.shift()!;
     const reply = command.reply!;
     const request = this.request(command);
@@ -489,7 +533,22 @@ export class MysqlDecoder implements StreamDecoder {
       details['message'] = reply.error.message;
     }
     const attributes = responseAttributes(reply.error, reply.resultSets > 0 ? reply.rows : undefined);
-    this.ctx.emit(sqlResponse('mysql', this.ctx.conv, reply, end, attributes, details, request, reply.error !== undefined));
+    const response = sqlResponse('mysql', this.ctx.conv, reply, end, attributes, details, request, reply.error !== undefined);
+    if (partial !== undefined) response.partial = partial;
+    this.ctx.emit(response);
+    this.releaseNoReply();
+  }
+
+  /**
+   * The statement a COM_STMT_* command names, as the server knows it when it reaches that
+   * command: commands leave the queue in order, so the prepares before it are answered.
+   */
+  private statementOf(command: Command): Statement | undefined {
+    if (command.statementId < 0) return command.statement;
+    const id = command.statementId === LAST_PREPARED ? this.lastPrepared : command.statementId;
+    const statement = this.statements.get(id);
+    if (command.command === COM_STMT_CLOSE) this.statements.delete(id);
+    return statement;
   }
 
   private request(command: Command): L7Message {
@@ -497,8 +556,8 @@ export class MysqlDecoder implements StreamDecoder {
     const code = command.command;
     const name = COMMAND_NAMES.get(code) ?? `0x${code.toString(16)}`;
     const sql = code === COM_QUERY || code === COM_STMT_EXECUTE || code === COM_STMT_FETCH;
-    setStatementAttributes(attributes, command.statement, sql ? undefined : code === COM_STMT_PREPARE ? 'PREPARE' : name);
-    return {
+    setStatementAttributes(attributes, this.statementOf(command), sql ? undefined : code === COM_STMT_PREPARE ? 'PREPARE' : name);
+    const request: L7Message = {
       protocol: 'mysql',
       conv: this.ctx.conv,
       dir: CLIENT_TO_SERVER,
@@ -509,5 +568,7 @@ export class MysqlDecoder implements StreamDecoder {
       attributes,
       details: { command: `COM_${name}` },
     };
+    if (command.noReply) request.noReply = true;
+    return request;
   }
 }

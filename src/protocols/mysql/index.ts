@@ -7,11 +7,14 @@ import { SQL_OPTION_NAMES } from '../sql/options.js';
  * MySQL and MariaDB client/server protocol, recognised on any port by the server's greeting
  * (protocol 10) or, joined mid-stream, by a whole command packet with sequence id 0.
  *
- * One command is one roundtrip, answered in order (sequence ids restart at each command): its
- * response runs to the OK / ERR / EOF that ends it, through result sets (several when the server
- * says more follow) or a prepare's parameter and column definitions. COM_QUIT, COM_STMT_CLOSE
- * and COM_STMT_SEND_LONG_DATA get no reply by design: roundtrips without a response, status ok.
- * COM_STMT_EXECUTE carries the text its COM_STMT_PREPARE gave the statement id. The handshake
+ * One command is one roundtrip, answered in order (commands in flight wait in a queue; sequence
+ * ids restart at each command): its response runs to the OK / ERR / EOF that ends it, through
+ * result sets (several when the server says more follow; no column definitions when MariaDB's
+ * cached metadata says none follow) or a prepare's parameter and column definitions. A response
+ * still unfinished when the next starts (sequence id 1) is ended `partial: 'framing'`, one that
+ * lost bytes `partial: 'gap'`. COM_QUIT, COM_STMT_CLOSE and COM_STMT_SEND_LONG_DATA get no reply
+ * by design: roundtrips without a response, status ok, once the commands before them are
+ * answered. COM_STMT_EXECUTE carries the text its COM_STMT_PREPARE gave the statement id. The handshake
  * and authentication are no roundtrips; they give the server kind, capabilities and the
  * database. A TLS request, or a replication stream, hands the conversation back. With the
  * compressed protocol the frames are inflated (sizes are then the uncompressed bytes) and

@@ -54,6 +54,64 @@ describe('MysqlDecoder', () => {
   });
 });
 
+describe('MysqlDecoder, commands in flight', () => {
+  const dbd = segments(capturePath('mysql-dbd-prepare.pcap'), 18506);
+  const login = 3; // greeting, login request, OK: then commands only
+  const replayDbd = (parts: { dir: 0 | 1; bytes: Buffer; ts: number }[]) => {
+    const h = harness(create);
+    for (const s of parts) h.decoder.data(s.dir, s.bytes, s.ts);
+    h.decoder.end(dbd.length + 1);
+    return h;
+  };
+  const statements = (h: ReturnType<typeof harness>) =>
+    h.messages.map((m) => [m.type, (m.request ?? m).details?.['command'], (m.request ?? m).attributes['db.query.text'], m.attributes['error.type'] ?? null]);
+
+  it('pairs every command when a client writes them all before reading (DBD::MariaDB bytes, one segment)', () => {
+    const inOrder = replayDbd(dbd);
+    const after = dbd.slice(login);
+    const commands = Buffer.concat(after.filter((s) => s.dir === 0).map((s) => s.bytes));
+    const responses = Buffer.concat(after.filter((s) => s.dir === 1).map((s) => s.bytes));
+    const pipelined = replayDbd([...dbd.slice(0, login), { dir: 0, bytes: commands, ts: 10 }, { dir: 1, bytes: responses, ts: 11 }]);
+    expect(pipelined.errors).toEqual([]);
+    expect(statements(pipelined)).toEqual(statements(inOrder));
+    expect(pipelined.messages.filter((m) => m.type === 'request' && !m.noReply)).toEqual([]);
+  });
+
+  it('ends a response whose framing it misread at the next response start (sequence id 1)', () => {
+    // pymysql's `SELECT id, name …` answered with 2 columns; its column count byte changed to 9,
+    // so the decoder would take the definitions, EOF, rows and EOF for 9 definitions.
+    const parts = segments(capturePath('mysql-pymysql.pcap'), 13306).map((s) => ({ ...s, bytes: Buffer.from(s.bytes) }));
+    const select = parts.findIndex((s) => s.dir === 1 && s.bytes.length > 100 && s.bytes[4] === 2);
+    parts[select]!.bytes[4] = 9;
+    const h = harness(create);
+    for (const s of parts) h.decoder.data(s.dir, s.bytes, s.ts);
+    h.decoder.end(parts.length + 1);
+    expect(h.errors).toEqual(['response_framing']);
+    const whole = replay('mysql-pymysql.pcap', (b) => [b]);
+    expect(pairs(h.messages).map((p) => p.attributes)).toEqual(pairs(whole.messages).map((p) => p.attributes));
+    const broken = h.messages.filter((m) => m.partial !== undefined);
+    expect(broken.map((m) => [m.partial, m.request?.attributes['db.operation.name']])).toEqual([['framing', 'SELECT']]);
+  });
+
+  it('ends the response that lost bytes, and pairs the next one with the next command', () => {
+    const parts = segments(capturePath('mysql-pymysql.pcap'), 13306);
+    const select = parts.findIndex((s) => s.dir === 1 && s.bytes.length > 100 && s.bytes[4] === 2);
+    const h = harness(create);
+    parts.forEach((s, i) => {
+      if (i !== select) h.decoder.data(s.dir, s.bytes, s.ts);
+      else {
+        h.decoder.data(s.dir, s.bytes.subarray(0, 40), s.ts); // the column count and part of a definition
+        h.decoder.gap(s.dir, s.bytes.length - 40, s.ts);
+      }
+    });
+    h.decoder.end(parts.length + 1);
+    const whole = replay('mysql-pymysql.pcap', (b) => [b]);
+    expect(pairs(h.messages).map((p) => p.attributes)).toEqual(pairs(whole.messages).map((p) => p.attributes));
+    // Its size: the packets read whole (the 5-byte column count), not the cut definition.
+    expect(h.messages.filter((m) => m.partial !== undefined).map((m) => [m.partial, m.request?.attributes['db.operation.name'], m.size])).toEqual([['gap', 'SELECT', 5]]);
+  });
+});
+
 describe('detectMysql', () => {
   const parts = segments(capturePath('mysql-pymysql.pcap'), 13306);
 
