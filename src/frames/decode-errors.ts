@@ -24,6 +24,16 @@ export const TCP_TRUNCATED = 16;
 export const TCP_BAD_HEADER_LENGTH = 17;
 export const UDP_TRUNCATED = 18;
 export const UDP_BAD_LENGTH = 19;
+export const TUNNEL_TOO_DEEP = 20;
+export const VXLAN_TRUNCATED = 21;
+export const GENEVE_TRUNCATED = 22;
+export const GRE_TRUNCATED = 23;
+export const GRE_UNSUPPORTED = 24;
+export const ERSPAN_TRUNCATED = 25;
+export const ERSPAN_BAD_VERSION = 26;
+export const MPLS_TRUNCATED = 27;
+export const MPLS_TOO_MANY_LABELS = 28;
+export const PPPOE_TRUNCATED = 29;
 
 /** Layer and reason labels of each code, at index code - 1. */
 const LABELS: ReadonlyArray<readonly [layer: string, reason: string]> = [
@@ -46,6 +56,16 @@ const LABELS: ReadonlyArray<readonly [layer: string, reason: string]> = [
   ['tcp', 'bad_header_length'],
   ['udp', 'truncated'],
   ['udp', 'bad_length'],
+  ['tunnel', 'too_deep'],
+  ['vxlan', 'truncated'],
+  ['geneve', 'truncated'],
+  ['gre', 'truncated'],
+  ['gre', 'unsupported'],
+  ['erspan', 'truncated'],
+  ['erspan', 'bad_version'],
+  ['mpls', 'truncated'],
+  ['mpls', 'too_many_labels'],
+  ['pppoe', 'truncated'],
 ];
 
 /** One counter per code (at index code - 1), created once so counting is a field increment. */

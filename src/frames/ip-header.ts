@@ -41,5 +41,9 @@ export function newIpHeader(): IpHeader {
   };
 }
 
+export const PROTO_IPIP = 4;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
+/** IPv6 as an IP payload (6in4, IPv6 in IPv6). */
+export const PROTO_IPV6 = 41;
+export const PROTO_GRE = 47;

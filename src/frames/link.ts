@@ -1,39 +1,47 @@
 import { u16, u32, u32le } from './bytes.js';
+import { LINK_HEADER_TRUNCATED, VLAN_TOO_MANY_TAGS } from './decode-errors.js';
 
 /**
- * Link layers: where in a frame the IP header starts, and which IP version it is.
- * Results are small integers (no objects per packet); the IP header offset goes into a
- * caller-owned `NetworkLocation`.
+ * Link layers: where in a frame the network header starts, and what it is (IPv4, IPv6, or an
+ * MPLS label stack or PPPoE session header that the decoder unwraps). Results are small
+ * integers (no objects per packet); the header offset goes into a caller-owned `NetworkLocation`.
  */
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_PPP = 9;
 export const LINKTYPE_RAW_OPENBSD = 12;
 export const LINKTYPE_RAW_BSDI = 14;
+export const LINKTYPE_PPP_HDLC = 50;
 export const LINKTYPE_RAW = 101;
+export const LINKTYPE_C_HDLC = 104;
 export const LINKTYPE_LOOP = 108;
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_LINUX_SLL2 = 276;
 
-/** What a link header carries (positive), or why it could not be read (negative). */
+/**
+ * What a link header carries (zero or positive), or why it could not be read: a decode error
+ * code (decode-errors.ts), negated. Tunnel headers (tunnels.ts) answer in the same terms.
+ */
+export const LINK_NON_IP = 0;
+export const LINK_UNSUPPORTED = 1;
 export const LINK_IPV4 = 4;
 export const LINK_IPV6 = 6;
-export const LINK_NON_IP = 0;
-export const LINK_UNSUPPORTED = -1;
-export const LINK_TRUNCATED = -2;
-export const LINK_TOO_MANY_TAGS = -3;
-export type LinkResult =
-  | typeof LINK_IPV4
-  | typeof LINK_IPV6
-  | typeof LINK_NON_IP
-  | typeof LINK_UNSUPPORTED
-  | typeof LINK_TRUNCATED
-  | typeof LINK_TOO_MANY_TAGS;
+/** An MPLS label stack starts at the offset. */
+export const LINK_MPLS = 8;
+/** A PPPoE session header starts at the offset. */
+export const LINK_PPPOE = 9;
+/** An Ethernet frame starts at the offset (inside a tunnel). */
+export const LINK_ETHERNET = 10;
+export const LINK_TRUNCATED = -LINK_HEADER_TRUNCATED;
+export const LINK_TOO_MANY_TAGS = -VLAN_TOO_MANY_TAGS;
+/** A layer result: one of the LINK_* kinds above, or a negated decode error code. */
+export type LinkResult = number;
 
 export interface NetworkLocation {
-  /** Offset of the IP header in the frame, set when the result is LINK_IPV4 or LINK_IPV6. */
+  /** Offset of the header the result names, in the frame (or reassembled datagram). */
   offset: number;
 }
 
@@ -42,6 +50,17 @@ const ETHERTYPE_IPV6 = 0x86dd;
 const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_QINQ_LEGACY = 0x9100;
+const ETHERTYPE_MPLS = 0x8847;
+const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+const ETHERTYPE_PPPOE_SESSION = 0x8864;
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
+const PPP_MPLS = 0x0281;
+const PPP_MPLS_MULTICAST = 0x0283;
+const PPP_ADDRESS_CONTROL = 0xff03;
+const C_HDLC_HEADER = 4;
+const C_HDLC_UNICAST = 0x0f;
+const C_HDLC_BROADCAST = 0x8f;
 /** Deeper stacks than this are not seen on real networks; a frame claiming one is malformed. */
 const MAX_VLAN_TAGS = 8;
 
@@ -87,6 +106,15 @@ export function locateNetwork(linkType: number, data: Buffer, start: number, cap
     case LINKTYPE_IPV6:
       at.offset = start;
       return LINK_IPV6;
+    case LINKTYPE_C_HDLC:
+      return afterCiscoHdlc(data, start, capEnd, at);
+    case LINKTYPE_PPP_HDLC:
+      if (length < 1) return LINK_TRUNCATED;
+      // RFC 1547 Cisco framing shares this link type: its address byte is never PPP's 0xff.
+      if (data[start] === C_HDLC_UNICAST || data[start] === C_HDLC_BROADCAST) return afterCiscoHdlc(data, start, capEnd, at);
+      return afterPpp(data, start, capEnd, at);
+    case LINKTYPE_PPP:
+      return afterPpp(data, start, capEnd, at);
     default:
       return LINK_UNSUPPORTED;
   }
@@ -105,11 +133,50 @@ function afterEthertype(data: Buffer, typeOffset: number, capEnd: number, at: Ne
   return byEthertype(ethertype);
 }
 
-function byEthertype(ethertype: number): LinkResult {
-  return ethertype === ETHERTYPE_IPV4 ? LINK_IPV4 : ethertype === ETHERTYPE_IPV6 ? LINK_IPV6 : LINK_NON_IP;
+/** What an ethertype (or a GRE protocol type, which uses the same numbers) carries. */
+export function byEthertype(ethertype: number): LinkResult {
+  if (ethertype === ETHERTYPE_IPV4) return LINK_IPV4;
+  if (ethertype === ETHERTYPE_IPV6) return LINK_IPV6;
+  if (ethertype === ETHERTYPE_MPLS || ethertype === ETHERTYPE_MPLS_MULTICAST) return LINK_MPLS;
+  if (ethertype === ETHERTYPE_PPPOE_SESSION) return LINK_PPPOE;
+  return LINK_NON_IP;
 }
 
-function byVersionNibble(firstByte: number): LinkResult {
+/** Cisco HDLC: address, control, then an ethertype. */
+function afterCiscoHdlc(data: Buffer, start: number, capEnd: number, at: NetworkLocation): LinkResult {
+  if (capEnd - start < C_HDLC_HEADER) return LINK_TRUNCATED;
+  at.offset = start + C_HDLC_HEADER;
+  return byEthertype(u16(data, start + 2));
+}
+
+/**
+ * A PPP frame at `start` (RFC 1661): the HDLC address and control bytes are optional, and a
+ * protocol number with an odd first byte is the one-byte compressed form (RFC 1661 6.5).
+ */
+export function afterPpp(data: Buffer, start: number, capEnd: number, at: NetworkLocation): LinkResult {
+  let cursor = start;
+  if (capEnd - cursor >= 2 && u16(data, cursor) === PPP_ADDRESS_CONTROL) cursor += 2;
+  if (capEnd - cursor < 1) return LINK_TRUNCATED;
+  let protocol = data[cursor]!;
+  if ((protocol & 1) === 0) {
+    if (capEnd - cursor < 2) return LINK_TRUNCATED;
+    protocol = u16(data, cursor);
+    cursor += 2;
+  } else {
+    cursor += 1;
+  }
+  at.offset = cursor;
+  return byPppProtocol(protocol);
+}
+
+export function byPppProtocol(protocol: number): LinkResult {
+  if (protocol === PPP_IPV4) return LINK_IPV4;
+  if (protocol === PPP_IPV6) return LINK_IPV6;
+  if (protocol === PPP_MPLS || protocol === PPP_MPLS_MULTICAST) return LINK_MPLS;
+  return LINK_NON_IP;
+}
+
+export function byVersionNibble(firstByte: number): LinkResult {
   const version = firstByte >> 4;
   return version === 4 ? LINK_IPV4 : version === 6 ? LINK_IPV6 : LINK_NON_IP;
 }

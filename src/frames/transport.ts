@@ -66,5 +66,6 @@ function newPacket(
     payload:
       payloadStart >= payloadEnd || payloadStart >= capEnd ? NO_PAYLOAD : data.subarray(payloadStart, payloadEnd < capEnd ? payloadEnd : capEnd),
     payloadLength: payloadEnd - payloadStart,
+    tunnel: undefined,
   };
 }

@@ -1,3 +1,5 @@
+import type { Attributes } from './message.js';
+
 /**
  * Packet-level data types. Times are microseconds since the Unix epoch, taken from the
  * capture (never from the wall clock), so replays are deterministic.
@@ -82,4 +84,9 @@ export interface Packet {
    * the frame: reassembly advances by this many bytes and reports the missing tail as a gap.
    */
   payloadLength: number;
+  /**
+   * The tunnel the packet came out of (`network.tunnel.*` attributes, src/frames/tunnel-record.ts);
+   * undefined when it was captured directly. Shared by consecutive packets of one tunnel: never mutate.
+   */
+  tunnel?: Attributes | undefined;
 }
