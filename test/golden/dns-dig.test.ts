@@ -43,7 +43,7 @@ describe.each(CAPTURES)('$file', ({ file, queries }) => {
     const responses = new Map(tshark().filter((t) => t.response !== undefined).map((t) => [`${t.query.ts} ${t.query.id}`, t.response!]));
     let compared = 0;
     for (const rt of roundtrips.filter((r) => r.response !== undefined)) {
-      const response = responses.get(`${rt.start} ${rt.request['id']}`)!;
+      const response = responses.get(`${rt.start} ${rt.request!['id']}`)!;
       const kept = recordsOf(rt);
       const answers = rt.attributes['dns.answer.count'] as number;
       // The first min(count, bound) records of each section, in wire order.

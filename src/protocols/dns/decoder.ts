@@ -6,6 +6,7 @@ import { isErrorResponseCode, requestAttributes, responseAttributes, responseDet
 import { detectDns, TCP_LENGTH_BYTES } from './detect.js';
 import { DnsParser, HEADER_BYTES } from './message.js';
 import { dnsOptions } from './options.js';
+import { isMulticastAddress, variantOf } from './variants.js';
 
 /**
  * One direction of DNS over TCP: length-prefixed messages, several per segment or one over
@@ -114,6 +115,9 @@ export class DnsDecoder implements StreamDecoder {
       this.rolesSettled = true;
       if (parsed.isResponse === (dir === CLIENT_TO_SERVER)) ctx.swapRoles();
     }
+    // Counted, and flagged on the message, which is kept.
+    if (parsed.nameTruncated) ctx.error('name_too_long');
+    const variant = variantOf(ctx.conv);
     const msg: L7Message = {
       protocol: 'dns',
       conv: ctx.conv,
@@ -123,13 +127,16 @@ export class DnsDecoder implements StreamDecoder {
       end,
       size,
       id: parsed.id,
-      attributes: parsed.isResponse ? responseAttributes(parsed) : requestAttributes(parsed),
+      attributes: parsed.isResponse ? responseAttributes(parsed, variant) : requestAttributes(parsed, variant),
     };
     if (parsed.isResponse) {
       msg.details = responseDetails(parsed);
       if (isErrorResponseCode(parsed.rcode)) msg.error = true;
     } else {
       msg.details = { id: parsed.id };
+      // Answers to a group come from any number of responders, on conversations of their own
+      // (mDNS: to the group; LLMNR: back to the asker's port): none comes back on this one.
+      if (isMulticastAddress(ctx.conv.server.address)) msg.noReply = true;
     }
     ctx.emit(msg);
   }

@@ -20,6 +20,28 @@ const yesSwapped: Detection = { verdict: 'yes', swapRoles: true };
 
 const parser = new DnsParser();
 
+/** NetBIOS name service (RFC 1002, udp/137): a DNS-shaped header, but not DNS. */
+const NETBIOS_ENCODED_LABEL = 32;
+const NETBIOS_TYPE_NB = 0x20;
+const NETBIOS_TYPE_NBSTAT = 0x21;
+const LETTER_A = 0x41;
+const LETTER_P = 0x50;
+
+/**
+ * A NetBIOS name service question: the name's first label is a NetBIOS name in its 32-letter
+ * first-level encoding (each half-byte as a letter A–P, RFC 1001 §14.1) and the type NB or
+ * NBSTAT. (As DNS types those are NIMLOC and SRV; no DNS name starts with such a label.)
+ */
+function isNetbiosQuestion(buf: Buffer, from: number, type: number): boolean {
+  const label = from + HEADER_BYTES;
+  if (buf[label] !== NETBIOS_ENCODED_LABEL || (type !== NETBIOS_TYPE_NB && type !== NETBIOS_TYPE_NBSTAT)) return false;
+  for (let i = label + 1; i <= label + NETBIOS_ENCODED_LABEL; i++) {
+    const c = buf[i]!;
+    if (c < LETTER_A || c > LETTER_P) return false;
+  }
+  return true;
+}
+
 /**
  * Whether the 12-byte header at `off` can start a DNS message: Z clear, a known opcode, one
  * question, and a query carrying no answers. Cheap enough to test any stream's first bytes.
@@ -32,12 +54,16 @@ export function plausibleHeader(buf: Buffer, off: number): boolean {
   return isResponse || opcode !== OPCODE_QUERY || (u16(buf, off + 6) === 0 && u16(buf, off + 8) === 0 && (flags & 0x0f) === 0);
 }
 
-/** A whole message that reads cleanly to its last byte, with a plausible header and question class. */
+/**
+ * A whole message that reads cleanly to its last byte (no name past 255 bytes), with a
+ * plausible header and question class, and not NetBIOS.
+ */
 function wholeMessage(buf: Buffer, from: number, to: number, dir: Direction): Detection {
   if (to - from < HEADER_BYTES || !plausibleHeader(buf, from)) return no;
   const message = parser.parse(buf, from, to, 0);
-  if (message === undefined || message.recordError !== undefined || parser.parsedEnd !== to) return no;
-  if (!KNOWN_CLASSES.has(message.question!.class)) return no;
+  if (message === undefined || message.recordError !== undefined || message.nameTruncated || parser.parsedEnd !== to) return no;
+  const question = message.question!;
+  if (!KNOWN_CLASSES.has(question.class) || isNetbiosQuestion(buf, from, question.type)) return no;
   return message.isResponse === (dir === CLIENT_TO_SERVER) ? yesSwapped : yes;
 }
 

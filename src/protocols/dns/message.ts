@@ -51,6 +51,8 @@ export interface DnsMessage {
   edns: Edns | undefined;
   /** Why the records after the question could not all be read (the message is kept up to there). */
   recordError: string | undefined;
+  /** A name in it ran past 255 bytes: its text holds the labels that fit. */
+  nameTruncated: boolean;
 }
 
 /**
@@ -60,11 +62,13 @@ export interface DnsMessage {
 export class DnsParser {
   /** Why the last `parse` returned undefined. */
   error = '';
-  private readonly cursor: NameCursor = { next: 0, error: undefined };
+  private readonly cursor: NameCursor = { next: 0, error: undefined, truncated: false };
   private msg: Buffer = EMPTY;
   private base = 0;
   private end = 0;
   private pos = 0;
+  /** A name of the message being parsed ran past 255 bytes. */
+  private longName = false;
 
   /**
    * Parses `buf[from, to)`. Undefined (with `error`) when the header or a question is
@@ -94,7 +98,9 @@ export class DnsParser {
       authorities: [],
       edns: undefined,
       recordError: undefined,
+      nameTruncated: false,
     };
+    this.longName = false;
     for (let i = 0; i < message.questionCount; i++) {
       const name = this.name(i === 0);
       if (name === undefined) return this.fail(this.cursor.error!);
@@ -106,6 +112,7 @@ export class DnsParser {
       this.section(message.answerCount, message.answers, maxRecords) ??
       this.section(message.authorityCount, message.authorities, maxRecords) ??
       this.additional(message);
+    message.nameTruncated = this.longName;
     this.msg = EMPTY;
     return message;
   }
@@ -123,8 +130,15 @@ export class DnsParser {
   }
 
   private name(wantText: boolean): string | undefined {
-    const name = readName(this.msg, this.base, this.end, this.pos, wantText, this.cursor);
+    const name = this.readName(this.pos, wantText);
     if (name !== undefined) this.pos = this.cursor.next;
+    return name;
+  }
+
+  /** Any name of the message at `off` (pointers may lead anywhere in it), noting a cut one. */
+  private readName(off: number, wantText: boolean): string | undefined {
+    const name = readName(this.msg, this.base, this.end, off, wantText, this.cursor);
+    if (name !== undefined && this.cursor.truncated) this.longName = true;
     return name;
   }
 
@@ -214,18 +228,18 @@ export class DnsParser {
     }
   }
 
-  /** A name that must end inside the RDATA `[from, to)`. */
+  /** A name that starts at `from` and must end inside the RDATA `[from, to)`. */
   private dataName(from: number, to: number): string | null {
-    const name = readName(this.msg, this.base, to, from, true, this.cursor);
-    return name === undefined ? null : name;
+    const name = this.readName(from, true);
+    return name === undefined || this.cursor.next > to ? null : name;
   }
 
   private soa(from: number, to: number): string | null {
-    const mname = readName(this.msg, this.base, to, from, true, this.cursor);
-    if (mname === undefined) return null;
-    const rname = readName(this.msg, this.base, to, this.cursor.next, true, this.cursor);
+    const mname = this.dataName(from, to);
+    if (mname === null) return null;
+    const rname = this.dataName(this.cursor.next, to);
     const at = this.cursor.next;
-    if (rname === undefined || at + 20 !== to) return null;
+    if (rname === null || at + 20 !== to) return null;
     const msg = this.msg;
     return `${mname} ${rname} ${u32(msg, at)} ${u32(msg, at + 4)} ${u32(msg, at + 8)} ${u32(msg, at + 12)} ${u32(msg, at + 16)}`;
   }

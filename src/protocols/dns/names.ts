@@ -1,12 +1,17 @@
 /**
  * Domain names on the wire (RFC 1035 §3.1, §4.1.4): length-prefixed labels ending in a zero
- * byte, or in a compression pointer to a suffix written earlier in the message.
+ * byte, or in a compression pointer to a suffix written elsewhere in the message.
  */
 
 /** A name's wire form may not exceed 255 bytes (labels with their length bytes, and the root). */
-const MAX_NAME_BYTES = 255;
-/** More jumps than a name can have labels is a chain no encoder writes: refuse, to bound the work. */
+export const MAX_NAME_BYTES = 255;
+/**
+ * A name has at most 127 labels, so a longer chain of jumps is one no encoder writes: refused,
+ * so that a message of many names pointing into one long chain cannot cost names × chain.
+ */
 const MAX_POINTER_JUMPS = 127;
+/** A pointer holds a 14-bit offset from the message's start. */
+const POINTER_TARGETS = 0x4000;
 
 const DOT = 0x2e;
 const BACKSLASH = 0x5c;
@@ -14,12 +19,21 @@ const QUOTE = 0x22;
 
 /**
  * Where a name read ended: `next` is the offset just past it in the message (after the first
- * pointer when it jumped); `error` is set instead when the name is malformed.
+ * pointer when it jumped); `error` is set instead when the name is malformed; `truncated` when
+ * its labels run past 255 bytes (the text then holds the labels that fit).
  */
 export interface NameCursor {
   next: number;
   error: string | undefined;
+  truncated: boolean;
 }
+
+/**
+ * Pointer targets visited by the current read: `visited[target] === read` marks one. Numbering
+ * the reads spares clearing the table for each name.
+ */
+const visited = new Uint32Array(POINTER_TARGETS);
+let read = 0;
 
 /**
  * Reads the name at `off` of the message `msg[base, end)`. Returns its text ("www.example.com",
@@ -27,16 +41,22 @@ export interface NameCursor {
  * label escaped) when `wantText`, else "" (skipping costs no string building). On a malformed
  * name returns undefined with `cursor.error` set.
  *
- * Loop guard: every pointer must point strictly before the place the read last started (the
- * name's start, then each earlier target), so targets only decrease and a read always ends;
- * jumps are also capped so a long chain of pointers cannot make a message quadratic.
+ * Pointers may point backwards or forwards (RFC 1035 only says "a prior occurrence", and
+ * decoders follow either). Loop guard: a read that comes back to a pointer target it already
+ * visited is a loop (`name_pointer_loop`); and jumps are capped (`name_pointer_chain`). A name
+ * whose labels exceed 255 bytes is kept, cut after the labels that fit, with
+ * `cursor.truncated`: its end is still found (in place; pointers are not followed once cut).
  */
 export function readName(msg: Buffer, base: number, end: number, off: number, wantText: boolean, cursor: NameCursor): string | undefined {
+  if (++read === 0xffffffff) {
+    visited.fill(0);
+    read = 1;
+  }
   let p = off;
-  let limit = off;
   let after = -1;
   let jumps = 0;
   let wireLength = 1;
+  let truncated = false;
   let text = '';
   for (;;) {
     if (p >= end) return fail(cursor, 'truncated');
@@ -48,22 +68,29 @@ export function readName(msg: Buffer, base: number, end: number, off: number, wa
     const kind = length & 0xc0;
     if (kind === 0xc0) {
       if (p + 1 >= end) return fail(cursor, 'truncated');
-      const target = base + (((length & 0x3f) << 8) | msg[p + 1]!);
-      if (target >= limit || ++jumps > MAX_POINTER_JUMPS) return fail(cursor, 'name_pointer_loop');
       if (after < 0) after = p + 2;
-      limit = target;
-      p = target;
+      if (truncated) break;
+      const target = ((length & 0x3f) << 8) | msg[p + 1]!;
+      if (base + target >= end) return fail(cursor, 'bad_pointer');
+      if (visited[target] === read) return fail(cursor, 'name_pointer_loop');
+      if (++jumps > MAX_POINTER_JUMPS) return fail(cursor, 'name_pointer_chain');
+      visited[target] = read;
+      p = base + target;
       continue;
     }
     if (kind !== 0) return fail(cursor, 'bad_label_type');
-    wireLength += length + 1;
-    if (wireLength > MAX_NAME_BYTES) return fail(cursor, 'name_too_long');
     if (p + 1 + length > end) return fail(cursor, 'truncated');
-    if (wantText) text = text.length === 0 ? labelText(msg, p + 1, p + 1 + length) : `${text}.${labelText(msg, p + 1, p + 1 + length)}`;
+    wireLength += length + 1;
+    if (wireLength > MAX_NAME_BYTES) {
+      truncated = true;
+      // The end is the first pointer's, already seen.
+      if (after >= 0) break;
+    } else if (wantText) text = text.length === 0 ? labelText(msg, p + 1, p + 1 + length) : `${text}.${labelText(msg, p + 1, p + 1 + length)}`;
     p += 1 + length;
   }
   cursor.next = after < 0 ? p : after;
   cursor.error = undefined;
+  cursor.truncated = truncated;
   return wantText && text.length === 0 ? '.' : text;
 }
 

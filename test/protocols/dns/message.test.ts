@@ -48,6 +48,7 @@ describe('DNS message parser', () => {
       authorities: [],
       edns: { udpPayloadSize: 1232, version: 0, dnssecOk: true },
       recordError: undefined,
+      nameTruncated: false,
     });
   });
 
@@ -71,11 +72,29 @@ describe('DNS message parser', () => {
       expect(parse(withQuestionName([1, 0x61, ...pointer(QUESTION_NAME_OFFSET)])).error).toBe('name_pointer_loop');
     });
 
-    it('refuses a forward pointer', () => {
-      expect(parse(withQuestionName([...pointer(40), 0, 0])).error).toBe('name_pointer_loop');
+    it('follows a forward pointer: to a name written later in the message', () => {
+      // The question's name is "www" then a pointer to the answer's owner, "example.test",
+      // written after it (offset 12 + 4 + 2 + 4 = 22).
+      const bytes = dnsMessage({
+        id: 1,
+        response: true,
+        question: { name: [3, ...Buffer.from('www'), ...pointer(22)], type: A },
+        answers: [{ name: 'example.test', type: A, data: ipv4('192.0.2.1') }],
+      });
+      const { message, error } = parse(bytes);
+      expect(error).toBeUndefined();
+      expect(message!.question!.name).toBe('www.example.test');
+      expect(message!.answers[0]!.name).toBe('example.test');
     });
 
-    it('follows a backward chain of pointers, but not past 127 jumps (bounded work per name)', () => {
+    it('refuses a loop through forward and backward pointers, and a pointer out of the message', () => {
+      // 12: "a" + pointer to 18; 18: pointer back to 12.
+      const loop = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x61, ...pointer(18), 0, 1, ...pointer(12), 0, 1];
+      expect(parse(loop).error).toBe('name_pointer_loop');
+      expect(parse(withQuestionName([...pointer(400)])).error).toBe('bad_pointer');
+    });
+
+    it('follows a chain of pointers, but not past 127 jumps (bounded work per name)', () => {
       // Answer 1 hides `links` pointers in opaque RDATA, each to the one before, the first to the
       // question's name; answer 2's owner points at the last of them.
       const chained = (links: number) => {
@@ -94,7 +113,7 @@ describe('DNS message parser', () => {
         );
       };
       expect(chained(100).message!.answers[1]!.name).toBe('a.test');
-      expect(chained(200).error).toBe('name_pointer_loop');
+      expect(chained(200).error).toBe('name_pointer_chain');
     });
 
     it('refuses label types 01 and 10 (extended labels)', () => {
@@ -102,9 +121,27 @@ describe('DNS message parser', () => {
       expect(parse(withQuestionName([0x81, 0x61, 0])).error).toBe('bad_label_type');
     });
 
-    it('refuses names over 255 bytes', () => {
+    it('keeps a name over 255 bytes cut after the labels that fit, and reads on past its end', () => {
+      const label = (c: number) => [63, ...Array(63).fill(c)];
+      // Four 63-byte labels: 257 bytes with the root; the fourth does not fit.
+      const { message, error } = parse(withQuestionName([...label(0x61), ...label(0x62), ...label(0x63), ...label(0x64), 0]));
+      expect(error).toBeUndefined();
+      expect(message!.nameTruncated).toBe(true);
+      expect(message!.question).toEqual({ name: ['a', 'b', 'c'].map((c) => c.repeat(63)).join('.'), type: A, class: 1 });
+      // 255 bytes exactly is a whole name.
+      const fits = parse(withQuestionName([...label(0x61), ...label(0x62), ...label(0x63), 61, ...Array(61).fill(0x64), 0]));
+      expect(fits.message!.nameTruncated).toBe(false);
+    });
+
+    it('cuts a long name reached through a pointer where the pointer is, without following on', () => {
+      // The answer's owner is three 63-byte labels, then a pointer to the question's "x.test".
       const label = [63, ...Array(63).fill(0x61)];
-      expect(parse(withQuestionName([...label, ...label, ...label, ...label, 0])).error).toBe('name_too_long');
+      const { message, error } = parse(
+        dnsMessage({ id: 2, response: true, question: { name: 'x.test', type: A }, answers: [{ name: [...label, ...label, ...label, ...label, ...pointer(12)], type: A, data: ipv4('192.0.2.2') }] }),
+      );
+      expect(error).toBeUndefined();
+      expect(message!.nameTruncated).toBe(true);
+      expect(message!.answers[0]).toEqual({ name: ['a'.repeat(63), 'a'.repeat(63), 'a'.repeat(63)].join('.'), type: 'A', ttl: 300, data: '192.0.2.2' });
     });
 
     it('refuses messages that end inside the header, a name or the question', () => {

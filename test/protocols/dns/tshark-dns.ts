@@ -143,13 +143,14 @@ export function exchangeOfTshark({ query, response }: TsharkDnsTransaction): Dns
   };
 }
 
+/** A roundtrip's transaction; the id comes from the response when the query was not seen. */
 export function exchangeOfRoundTrip(rt: RoundTrip): DnsExchange {
   const a = rt.attributes;
   return {
     transport: rt.transport,
     client: `${rt.client.address} ${rt.client.port}`,
     server: `${rt.server.address} ${rt.server.port}`,
-    id: rt.request['id'] as number,
+    id: (rt.request ?? rt.response)!['id'] as number,
     name: a['dns.question.name'] as string | undefined,
     type: a['dns.question.type'] as string | undefined,
     responseCode: a['dns.response_code'] as string | undefined,
@@ -158,7 +159,7 @@ export function exchangeOfRoundTrip(rt: RoundTrip): DnsExchange {
     start: rt.start,
     end: rt.end,
     durationUs: rt.durationUs,
-    requestSize: rt.request.size,
+    requestSize: rt.request?.size ?? 0,
     responseSize: rt.response?.size,
   };
 }
