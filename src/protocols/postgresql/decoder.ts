@@ -1,4 +1,4 @@
-import type { Attributes, L7Message } from '../../model/message.js';
+import type { Attributes, L7Message, MessagePartial } from '../../model/message.js';
 import { CLIENT_TO_SERVER, type Direction } from '../../model/stream.js';
 import { FrameReader, type Framing } from '../sql/framer.js';
 import { sqlOptions, statementBytesToKeep, type SqlOptions } from '../sql/options.js';
@@ -53,6 +53,10 @@ function newUnit(ts: number): Unit {
     start: ts, end: ts, size: 0, letters: '', statement: undefined, hasExecute: false, hasParse: false,
     operation: undefined, untilReady: false, response: undefined,
   };
+}
+
+function newReply(start: number, end: number): Reply {
+  return { start, end, size: 0, rows: 0, rowsSeen: false, tag: undefined, error: undefined };
 }
 
 function addLetter(unit: Unit, type: number): void {
@@ -149,6 +153,8 @@ export class PostgresqlDecoder implements StreamDecoder {
   private namespace: string | undefined;
   /** An ErrorResponse ended a unit: the server discards the batch's messages up to its Sync. */
   private skipping = false;
+  /** Server bytes were lost: its messages are passed over up to the next ReadyForQuery. */
+  private draining = false;
   private stopped = false;
 
   constructor(readonly ctx: DecoderContext) {
@@ -172,9 +178,15 @@ export class PostgresqlDecoder implements StreamDecoder {
       this.open = undefined;
     } else {
       this.server.lose();
-      // The lost bytes held responses: which units they answered is unknown.
-      this.pending.length = 0;
+      // A lost answer to an SSLRequest was a refusal if typed messages follow (a resync needs them).
+      this.serverFraming.expectEncryptionAnswer = false;
+      // The lost bytes were (part of) the response to the oldest unit: it ends here, with what
+      // was read of it. What follows the gap up to a ReadyForQuery cannot be placed.
+      const head = this.pending[0];
+      if (head?.response !== undefined) this.complete(head.response.end, false, 'gap');
+      else if (head !== undefined) this.ctx.emit(this.request(this.pending.shift()!));
       this.skipping = false;
+      this.draining = true;
     }
   }
 
@@ -338,11 +350,19 @@ export class PostgresqlDecoder implements StreamDecoder {
       this.encryptionAnswer(buf[off]!);
       return;
     }
+    const type = buf[off]!;
+    if (this.draining) {
+      if (type === 0x5a) this.drained(start);
+      return;
+    }
+    if (type === 0x5a && this.skipping) {
+      this.skipToSync(start, end, size);
+      return;
+    }
     const head = this.pending[0];
     if (head === undefined) return; // startup and authentication, or joined mid-stream
-    const type = buf[off]!;
     const body = off + headerLength;
-    const reply = (head.response ??= { start, end, size: 0, rows: 0, rowsSeen: false, tag: undefined, error: undefined });
+    const reply = (head.response ??= newReply(start, end));
     reply.size += size;
     reply.end = end;
     switch (type) {
@@ -369,8 +389,7 @@ export class PostgresqlDecoder implements StreamDecoder {
         }
         return;
       case 0x5a: // Z: ReadyForQuery
-        if (this.skipping) this.skipToSync(end);
-        else this.complete(end);
+        this.complete(end);
         return;
     }
   }
@@ -384,14 +403,17 @@ export class PostgresqlDecoder implements StreamDecoder {
 
   /**
    * After an error inside a batch the server ignores everything up to the Sync, whose
-   * ReadyForQuery arrives next: the units in between ran nothing and are reported as errors.
+   * ReadyForQuery (at `start`…`end`, `size` bytes) arrives next: it answers the unit holding
+   * that Sync; the units in between ran nothing and are reported as errors without a response.
    */
-  private skipToSync(end: number): void {
+  private skipToSync(start: number, end: number, size: number): void {
     this.skipping = false;
     while (this.pending.length > 0) {
       const unit = this.pending[0]!;
       if (unit.untilReady) {
-        const reply = unit.response!;
+        const reply = (unit.response ??= newReply(start, end));
+        reply.size += size;
+        reply.end = end;
         this.complete(end, (unit.hasExecute || unit.hasParse) && reply.tag === undefined && reply.error === undefined);
         return;
       }
@@ -404,8 +426,22 @@ export class PostgresqlDecoder implements StreamDecoder {
     }
   }
 
-  /** The head unit's response ends at `end`; `skipped` when the server discarded the unit after an earlier error. */
-  private complete(end: number, skipped = false): void {
+  /**
+   * The ReadyForQuery that ends passing over after lost bytes answered a Sync: the units up to
+   * the first that holds a Sync sent before it lost their responses (or their ends) in the gap.
+   */
+  private drained(ready: number): void {
+    this.draining = false;
+    const sync = this.pending.findIndex((unit) => unit.untilReady);
+    if (sync < 0 || this.pending[sync]!.end > ready) return;
+    for (const unit of this.pending.splice(0, sync + 1)) this.ctx.emit(this.request(unit));
+  }
+
+  /**
+   * The head unit's response ends at `end`; `skipped` when the server discarded the unit after
+   * an earlier error; `partial` when its bytes were lost.
+   */
+  private complete(end: number, skipped = false, partial?: MessagePartial): void {
     const unit = this.pending.shift()!;
     const reply = unit.response!;
     const request = this.request(unit);
@@ -420,7 +456,9 @@ export class PostgresqlDecoder implements StreamDecoder {
       details['severity'] = reply.error.severity;
       details['message'] = reply.error.message;
     }
-    this.ctx.emit(sqlResponse('postgresql', this.ctx.conv, reply, end, attributes, details, request, reply.error !== undefined || skipped));
+    const response = sqlResponse('postgresql', this.ctx.conv, reply, end, attributes, details, request, reply.error !== undefined || skipped);
+    if (partial !== undefined) response.partial = partial;
+    this.ctx.emit(response);
   }
 
   private request(unit: Unit): L7Message {

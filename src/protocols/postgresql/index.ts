@@ -15,14 +15,20 @@ import { SQL_OPTION_NAMES } from '../sql/options.js';
  *   it merged in, answered up to its CommandComplete (or EmptyQueryResponse, PortalSuspended,
  *   ErrorResponse); a Sync right after it joins it, and its response then runs to the
  *   ReadyForQuery. So several Executes pipelined before one Sync are several roundtrips;
- *   after an error the server discards the rest of the batch: those roundtrips are errors with
- *   `error.type` `skipped`;
+ *   after an error the server discards the rest of the batch up to the Sync: those roundtrips
+ *   are errors with `error.type` `skipped` and no response (the one holding the Sync is
+ *   answered by the ReadyForQuery alone);
  * - messages up to a Sync without an Execute (Parse/Describe/Sync: preparing) are one
  *   roundtrip, `db.operation.name` `PREPARE` (or `SYNC`, `CLOSE`, … after what they hold);
  * - CancelRequest (on a connection of its own) and Terminate get no reply by design: roundtrips
  *   without a response, status ok, `db.operation.name` `CANCEL` / `TERMINATE`;
  * - startup, SSL/GSS negotiation and authentication are no roundtrips; the startup message
  *   names `db.namespace`. A server accepting TLS hands the conversation back.
+ *
+ * Lost server bytes end the response they fell in (`partial: 'gap'`, or unanswered when none
+ * of it was read); the server's messages after them are passed over up to the next
+ * ReadyForQuery, and the roundtrips up to the Sync it answers are unanswered: never paired
+ * with another statement's response.
  *
  * Attributes: `db.system.name` `postgresql`, `db.namespace`, `db.query.text` (literals as `?`
  * unless `include_literals: true`, cut at `max_query_bytes`, default 2 KiB), `db.operation.name`

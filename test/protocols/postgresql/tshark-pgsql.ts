@@ -52,9 +52,9 @@ export function observedRoundTrip(rt: RoundTrip, shown: (query: string) => strin
   const query = a['db.query.text'] as string | undefined;
   return {
     clientPort: rt.client.port,
-    messages: String(rt.request['messages']),
+    messages: String(rt.request!['messages']),
     query: query === undefined ? undefined : shown(query),
-    requestSize: rt.request.size,
+    requestSize: rt.request!.size,
     start: rt.start,
     responseSize: rt.response?.size,
     end: rt.response === undefined ? undefined : rt.end,
