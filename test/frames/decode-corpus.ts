@@ -49,28 +49,36 @@ export async function packetdRows(file: string, stats = new Stats()): Promise<{ 
 }
 
 /**
- * tshark's TCP/UDP frames. Frames where TCP/UDP sits inside something packetd does not
- * decode (ICMP error quotes, tunnels: a second IP header) are left out, and so are frames
- * tshark dissects as TCP/UDP only after its own IP reassembly shows them (it lists those on
- * the frame that completed the datagram, as packetd does).
+ * tshark's TCP/UDP frames, read at the innermost IP and transport layers (tunnelled frames show
+ * the packet inside, as packetd decodes them). Frames where TCP/UDP sits inside an ICMP error
+ * quote are left out, and so are frames tshark dissects as TCP/UDP only after its own IP
+ * reassembly shows them (it lists those on the frame that completed the datagram, as packetd does),
+ * and tunnelled frames with no TCP/UDP inside.
  */
 export async function tsharkRows(file: string): Promise<TransportRow[]> {
-  const fields = ['frame.number', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'tcp.len'];
+  const fields = ['frame.number', 'frame.protocols', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'tcp.len'];
   fields.push('udp.srcport', 'udp.dstport', 'udp.length', 'tcp.payload', 'udp.payload', 'icmp.type', 'icmpv6.type');
   const rows: TransportRow[] = [];
   for (const cells of await tsharkFields(file, fields, 'tcp || udp')) {
-    const [frame, ipSrc, ipDst, ip6Src, ip6Dst, tcpSrc, tcpDst, tcpLen, udpSrc, udpDst, udpLen, tcpPayload, udpPayload, icmp, icmp6] = cells as string[][];
-    if (icmp!.length + icmp6!.length > 0 || ipSrc!.length + ip6Src!.length !== 1) continue;
-    const isTcp = tcpSrc!.length === 1;
+    const [frame, protocols, ipSrc, ipDst, ip6Src, ip6Dst, tcpSrc, tcpDst, tcpLen, udpSrc, udpDst, udpLen, tcpPayload, udpPayload, icmp, icmp6] =
+      cells as string[][];
+    if (icmp!.length + icmp6!.length > 0 || ipSrc!.length + ip6Src!.length === 0) continue;
+    const layers = protocols![0]!.split(':');
+    const isTcp = layers.lastIndexOf('tcp') > layers.lastIndexOf('udp');
+    // A tunnel whose payload is not TCP/UDP (ARP inside VXLAN): its only transport is the outer one.
+    const transportAt = Math.max(layers.lastIndexOf('tcp'), layers.lastIndexOf('udp'));
+    if (transportAt < Math.max(layers.lastIndexOf('eth'), layers.lastIndexOf('ip'), layers.lastIndexOf('ipv6'))) continue;
+    const isIPv4 = layers.lastIndexOf('ip') > layers.lastIndexOf('ipv6');
+    const last = (values: string[] | undefined): string | undefined => values![values!.length - 1];
     rows.push({
       frame: Number(frame![0]),
-      src: (ipSrc![0] ?? ip6Src![0])!,
-      dst: (ipDst![0] ?? ip6Dst![0])!,
+      src: last(isIPv4 ? ipSrc : ip6Src)!,
+      dst: last(isIPv4 ? ipDst : ip6Dst)!,
       transport: isTcp ? 'tcp' : 'udp',
-      srcPort: Number(isTcp ? tcpSrc![0] : udpSrc![0]),
-      dstPort: Number(isTcp ? tcpDst![0] : udpDst![0]),
-      payloadLength: isTcp ? Number(tcpLen![0]) : Number(udpLen![0]) - 8,
-      payload: ((isTcp ? tcpPayload : udpPayload)![0] ?? '').replaceAll(':', ''),
+      srcPort: Number(last(isTcp ? tcpSrc : udpSrc)),
+      dstPort: Number(last(isTcp ? tcpDst : udpDst)),
+      payloadLength: isTcp ? Number(last(tcpLen)) : Number(last(udpLen)) - 8,
+      payload: (last(isTcp ? tcpPayload : udpPayload) ?? '').replaceAll(':', ''),
     });
   }
   return rows;
