@@ -9,6 +9,8 @@ export interface BufferedSegment {
   data: Buffer;
   /** Sequence bytes the segment covers (more than data.length when snaplen cut it). */
   length: number;
+  /** Packet time of the segment's arrival: its data event carries it, not the release time. */
+  ts: number;
 }
 
 /** Reassembly state of one direction of a TCP connection. */
@@ -21,6 +23,11 @@ export class HalfStream {
   nextSeq = 0;
   /** Sequence number the FIN occupies, -1 until a FIN is seen. */
   finSeq = -1;
+  /**
+   * The latest acknowledgment number the peer sent for this direction's bytes (what it expects
+   * next), -1 before any: how a reset's sequence number is checked when the capture missed bytes.
+   */
+  peerAck = -1;
   /** Sorted by sequence number; the first one is always ahead of nextSeq. */
   readonly segments: BufferedSegment[] = [];
 
@@ -71,4 +78,9 @@ export class TcpFlow extends Flow {
   bufferedBytes = 0;
   /** Bit per direction that has sent a FIN. */
   finMask = 0;
+  /**
+   * Packet time of the reset the conversation is held after, -1 when it is not: the close waits
+   * a little, in case the endpoints go on as if the reset had never come (see reset.ts).
+   */
+  resetAt = -1;
 }

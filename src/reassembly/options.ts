@@ -13,6 +13,12 @@ export interface ReassembleOptions {
   udpIdleTimeoutUs?: number;
   /** Packet-time interval between 'tick' events (and idle scans). Default 1 s. */
   tickIntervalUs?: number;
+  /**
+   * How long a TCP conversation is held after a reset its receiver would accept, before it
+   * closes with reason 'rst': data continuing its sequence numbers within this time resumes it
+   * (the endpoints never acted on the reset). Default 3 s.
+   */
+  rstHoldUs?: number;
 }
 
 export type ResolvedOptions = Required<Omit<ReassembleOptions, 'stats'>>;
@@ -26,6 +32,7 @@ export function resolveOptions(options: ReassembleOptions): ResolvedOptions {
     tcpIdleTimeoutUs: options.tcpIdleTimeoutUs ?? 300 * SECOND_US,
     udpIdleTimeoutUs: options.udpIdleTimeoutUs ?? 60 * SECOND_US,
     tickIntervalUs: options.tickIntervalUs ?? SECOND_US,
+    rstHoldUs: options.rstHoldUs ?? 3 * SECOND_US,
   };
 }
 
@@ -44,6 +51,10 @@ export class ReassemblyCounters {
   readonly bufferLimitHits: Counter;
   readonly connectionLimitHits: Counter;
   readonly packetsAfterClose: Counter;
+  /** Resets the receiver would not act on (sequence or acknowledgment number not the expected one). */
+  readonly resetsIgnored: Counter;
+  /** Resets taken, after which the endpoints went on: the conversation resumed. */
+  readonly resetsResumed: Counter;
   readonly truncatedDatagrams: Counter;
 
   constructor(stats: Stats) {
@@ -72,6 +83,14 @@ export class ReassemblyCounters {
       'packetd_tcp_packets_after_close_total',
       'TCP packets on a recently closed tuple, ignored',
     );
+    const resetIgnored = (reason: string) =>
+      stats.counter(
+        'packetd_tcp_rst_ignored_total',
+        'TCP resets not ending their conversation: not acceptable to the receiver (sequence), or followed by more of it (resumed)',
+        { reason },
+      );
+    this.resetsIgnored = resetIgnored('sequence');
+    this.resetsResumed = resetIgnored('resumed');
     this.truncatedDatagrams = stats.counter(
       'packetd_udp_truncated_datagrams_total',
       'UDP datagrams cut by snaplen (delivered with a gap for the missing tail)',

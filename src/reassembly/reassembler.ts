@@ -4,13 +4,14 @@ import { Flow, TcpFlow } from './flow.js';
 import { flowHash, flowKey } from './flow-key.js';
 import { LruFlows, RecentlyClosed } from './flow-table.js';
 import { ReassemblyCounters, resolveOptions, TIME_WAIT_US, type ReassembleOptions, type ResolvedOptions } from './options.js';
+import { continuesAfterReset, resetAcceptable } from './reset.js';
 import { tcpRoles, udpRoles, type Roles } from './roles.js';
 import { seqAdd } from './seq.js';
 import { TcpDelivery, type EventSink } from './tcp-delivery.js';
 
 /**
  * The connection table behind the `reassemble` operator: opens and closes conversations,
- * follows SYN/FIN/RST, hands TCP payload to TcpDelivery, passes UDP datagrams through, and
+ * follows SYN/FIN/RST (a RST only as its receiver would take it, see reset.ts), hands TCP payload to TcpDelivery, passes UDP datagrams through, and
  * drives packet-time ticks and idle expiry.
  */
 export class Reassembler {
@@ -20,6 +21,8 @@ export class Reassembler {
   private readonly tcpFlows = new LruFlows<TcpFlow>();
   private readonly udpFlows = new LruFlows<Flow>();
   private readonly recentlyClosed: RecentlyClosed;
+  /** Conversations held after a reset, in reset order. */
+  private readonly resetFlows = new Set<TcpFlow>();
   private nextConversationId = 1;
   /** Latest packet time seen (packets may step back a little; time does not). */
   private now = 0;
@@ -73,6 +76,7 @@ export class Reassembler {
   }
 
   private expireAndTick(): void {
+    this.closeResetFlows();
     this.expireIdle(this.tcpFlows, this.options.tcpIdleTimeoutUs);
     this.expireIdle(this.udpFlows, this.options.udpIdleTimeoutUs);
     this.recentlyClosed.expire(this.now);
@@ -90,6 +94,7 @@ export class Reassembler {
     const hash = flowHash(p);
     const isSyn = (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     let flow = this.tcpFlows.find(p, hash);
+    if (flow !== undefined && flow.resetAt >= 0 && !isSyn && !this.goesOnAfterReset(flow, p, tcp)) return;
     if (flow === undefined) {
       const key = flowKey(p);
       if (!this.startsTcpConversation(p, key, flags, isSyn)) return;
@@ -101,13 +106,16 @@ export class Reassembler {
       this.tcpFlows.touch(flow, this.tick);
       flow.lastTs = p.ts;
     }
+    const dir = flow.directionOf(p);
     if ((flags & TCP_RST) !== 0) {
-      this.close(flow, 'rst', p.ts);
+      this.reset(flow, dir, tcp, p.ts);
       return;
     }
-    const dir = flow.directionOf(p);
     const peer = flow.halves[dir ^ 1];
-    if ((flags & TCP_ACK) !== 0 && peer.segments.length > 0) this.delivery.acked(flow, (dir ^ 1) as Direction, tcp.ack, p.ts);
+    if ((flags & TCP_ACK) !== 0) {
+      peer.peerAck = tcp.ack;
+      if (peer.segments.length > 0) this.delivery.acked(flow, (dir ^ 1) as Direction, tcp.ack, p.ts);
+    }
 
     const half = flow.halves[dir];
     let seq = tcp.seq;
@@ -133,6 +141,37 @@ export class Reassembler {
       flow.finMask |= 1 << dir;
       if (flow.finMask === 3) this.close(flow, 'fin', p.ts);
     }
+  }
+
+  /**
+   * A RST the receiver would act on holds the conversation (it closes once the hold is over,
+   * at the reset's time); one it would not is ignored and counted.
+   */
+  private reset(flow: TcpFlow, dir: Direction, tcp: TcpFacts, ts: number): void {
+    if (!resetAcceptable(flow, dir, tcp)) {
+      this.counters.resetsIgnored.inc();
+      return;
+    }
+    flow.resetAt = ts;
+    this.resetFlows.add(flow);
+  }
+
+  /**
+   * A packet (not a SYN) on a conversation held after a reset: true when it continues the
+   * conversation within the hold, which then resumes. Otherwise the packet is dropped as one
+   * after the close, and a hold that is over closes the conversation.
+   */
+  private goesOnAfterReset(flow: TcpFlow, p: Packet, tcp: TcpFacts): boolean {
+    const held = p.ts - flow.resetAt < this.options.rstHoldUs;
+    if (held && (tcp.flags & TCP_RST) === 0 && continuesAfterReset(flow, flow.directionOf(p), tcp, p.payloadLength)) {
+      flow.resetAt = -1;
+      this.resetFlows.delete(flow);
+      this.counters.resetsResumed.inc();
+      return true;
+    }
+    if (!held) this.close(flow, 'rst', flow.resetAt);
+    this.counters.packetsAfterClose.inc();
+    return false;
   }
 
   /** Only a SYN, a SYN-ACK or payload starts a conversation; nothing but a SYN revives a closed tuple. */
@@ -190,6 +229,7 @@ export class Reassembler {
       server: roles.clientIsSource ? destination : source,
       rolesGuessed: roles.guessed,
       start: p.ts,
+      tunnel: p.tunnel,
     };
   }
 
@@ -206,6 +246,14 @@ export class Reassembler {
     this.out.next({ kind: 'open', conv: flow.conv, ts: flow.conv.start });
   }
 
+  /** Close conversations whose hold after a reset is over (they are in reset order). */
+  private closeResetFlows(): void {
+    for (const flow of this.resetFlows) {
+      if (flow.resetAt + this.options.rstHoldUs > this.now) return;
+      this.close(flow, 'rst', flow.resetAt);
+    }
+  }
+
   private expireIdle<F extends Flow>(table: LruFlows<F>, timeoutUs: number): void {
     for (const flow of table.inActivityOrder()) {
       if (flow.lastTs + timeoutUs > this.now) return;
@@ -213,8 +261,14 @@ export class Reassembler {
     }
   }
 
+  /** A conversation held after a reset closes as reset, at the reset's time, whatever ends it. */
   private close(flow: Flow, reason: CloseReason, ts: number): void {
     if (flow instanceof TcpFlow) {
+      if (flow.resetAt >= 0) {
+        reason = 'rst';
+        ts = flow.resetAt;
+        this.resetFlows.delete(flow);
+      }
       this.delivery.flush(flow, 0, ts);
       this.delivery.flush(flow, 1, ts);
       this.tcpFlows.remove(flow);

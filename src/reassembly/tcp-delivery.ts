@@ -32,7 +32,7 @@ export class TcpDelivery {
       return;
     }
     this.deliver(flow, dir, -ahead, payload, length, ts, packet);
-    if (half.segments.length > 0) this.drain(flow, dir, ts);
+    if (half.segments.length > 0) this.drain(flow, dir);
   }
 
   /**
@@ -59,7 +59,7 @@ export class TcpDelivery {
   private skip(flow: TcpFlow, dir: Direction, bytes: number, ts: number): void {
     this.gap(flow, dir, bytes, ts);
     flow.halves[dir].nextSeq = seqAdd(flow.halves[dir].nextSeq, bytes);
-    this.drain(flow, dir, ts);
+    this.drain(flow, dir);
   }
 
   /** Emit a segment whose first `done` sequence bytes were delivered already. */
@@ -117,13 +117,17 @@ export class TcpDelivery {
       this.counters.retransmittedBytes.inc(length);
       return;
     }
-    segments.splice(at, 0, { seq, data: Buffer.from(payload), length });
+    segments.splice(at, 0, { seq, data: Buffer.from(payload), length, ts });
     flow.bufferedBytes += payload.length;
     this.counters.outOfOrderSegments.inc();
   }
 
-  /** Deliver buffered segments that nextSeq has reached. */
-  private drain(flow: TcpFlow, dir: Direction, ts: number): void {
+  /**
+   * Deliver buffered segments that nextSeq has reached, each as its own data event with the
+   * time it arrived: a message that starts in one is stamped with the packet that carried its
+   * first byte, not with the packet that filled the hole (or the ACK that gave it up).
+   */
+  private drain(flow: TcpFlow, dir: Direction): void {
     const half = flow.halves[dir];
     const segments = half.segments;
     let delivered = 0;
@@ -133,7 +137,7 @@ export class TcpDelivery {
       if (ahead > 0) break;
       delivered++;
       flow.bufferedBytes -= segment.data.length;
-      this.deliver(flow, dir, -ahead, segment.data, segment.length, ts, undefined);
+      this.deliver(flow, dir, -ahead, segment.data, segment.length, segment.ts, undefined);
     }
     if (delivered > 0) segments.splice(0, delivered);
   }

@@ -17,8 +17,8 @@ function tcp(from: Endpoint, to: Endpoint, at: number, flags: string, seq: numbe
   return tcpPacket(from, to, { ts: T0 + at, flags, seq, ack, payload, ...extra });
 }
 
-/** Events as short strings, so marble expectations stay readable. */
-function describeEvent(e: StreamEvent): string {
+/** Events as short strings, so marble expectations stay readable; `timed` adds data events' times. */
+function describeEvent(e: StreamEvent, timed = false): string {
   const dir = (d: number) => (d === 0 ? 'c>s' : 's>c');
   switch (e.kind) {
     case 'open': {
@@ -26,7 +26,7 @@ function describeEvent(e: StreamEvent): string {
       return `open#${id} ${transport} ${client.address}:${client.port}>${server.address}:${server.port}${rolesGuessed ? ' guessed' : ''}`;
     }
     case 'data':
-      return `data#${e.conv.id} ${dir(e.dir)} ${e.payload.toString()}${e.packet === undefined ? ' (buffered)' : ''}`;
+      return `data#${e.conv.id} ${dir(e.dir)} ${e.payload.toString()}${e.packet === undefined ? ' (buffered)' : ''}${timed ? ` @${e.ts - T0}` : ''}`;
     case 'gap':
       return `gap#${e.conv.id} ${dir(e.dir)} ${e.bytes}`;
     case 'close':
@@ -42,13 +42,15 @@ interface Case {
   events: string;
   expected: Record<string, string>;
   options?: Omit<ReassembleOptions, 'stats'>;
+  /** Show the time of each data event. */
+  timed?: boolean;
 }
 
 /** Runs a marble case and returns the stats it counted. */
-function runMarbles({ packets, values, events, expected, options }: Case): Record<string, number> {
+function runMarbles({ packets, values, events, expected, options, timed }: Case): Record<string, number> {
   const stats = new Stats();
   new TestScheduler((actual, wanted) => expect(actual).toEqual(wanted)).run(({ cold, expectObservable }) => {
-    const out = cold(packets, values).pipe(reassemble({ stats, ...options }), map(describeEvent));
+    const out = cold(packets, values).pipe(reassemble({ stats, ...options }), map((e) => describeEvent(e, timed)));
     expectObservable(out).toBe(events, expected);
   });
   return stats.snapshot();
@@ -219,15 +221,17 @@ describe('reassemble', () => {
     expect(stats['packetd_tcp_retransmitted_bytes_total']).toBe(3 + 1 + 3);
   });
 
-  it('closes on RST after flushing what is buffered as a gap and data', () => {
+  it('closes on a RST its receiver takes, at its time once the hold is over, flushing what is buffered', () => {
     const stats = runMarbles({
       packets: 'a-------b-------c-------d-------|',
-      events:  '(ox)------------(gyc)-----------|',
+      events:  '(ox)--------------------(gyct)--|',
       values: {
-        a: tcp(C, S, 0, 'PA', 1, 0, 'one'),
-        b: tcp(C, S, 10, 'PA', 8, 0, 'three'),
+        a: tcp(C, S, 0, 'PA', 1, 50, 'one'),
+        b: tcp(C, S, 10, 'PA', 8, 50, 'three'),
+        // the sequence number C acknowledged: S's stack would send that one
         c: tcp(S, C, 20, 'R', 50),
-        d: tcp(C, S, 30, 'PA', 13, 0, 'late'),
+        // continues C's bytes, but after the hold (3 s): too late to resume
+        d: tcp(C, S, 4 * SECOND, 'PA', 13, 50, 'late'),
       },
       expected: {
         o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80 guessed',
@@ -235,6 +239,7 @@ describe('reassemble', () => {
         g: 'gap#1 c>s 4',
         y: 'data#1 c>s three (buffered)',
         c: 'close#1 rst @20',
+        t: 'tick @4000000',
       },
     });
     expect(stats).toMatchObject({
@@ -242,6 +247,177 @@ describe('reassemble', () => {
       packetd_tcp_gaps_total: 1,
       packetd_tcp_gap_bytes_total: 4,
       packetd_tcp_packets_after_close_total: 1,
+    });
+  });
+
+  it('ignores a RST whose sequence number is out of window, and counts it', () => {
+    const stats = runMarbles({
+      packets: 'a-------b-------c-------d-------e-------f-------|',
+      events:  'o-------x-------y---------------z-------c-------|',
+      values: {
+        a: tcp(C, S, 0, 'S', 100),
+        b: tcp(C, S, 10, 'PA', 101, 501, 'GET /'),
+        c: tcp(S, C, 20, 'PA', 501, 106, 'HTTP/1.1 200'),
+        // S is at 513: the receiver drops this one (RFC 5961 §3)
+        d: tcp(S, C, 30, 'RA', 900_513, 106),
+        e: tcp(S, C, 40, 'FPA', 513, 106, ' OK'),
+        f: tcp(C, S, 50, 'FA', 106, 517),
+      },
+      expected: {
+        o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80',
+        x: 'data#1 c>s GET /',
+        y: 'data#1 s>c HTTP/1.1 200',
+        z: 'data#1 s>c  OK',
+        c: 'close#1 fin @50',
+      },
+    });
+    expect(stats['packetd_tcp_rst_ignored_total{reason=sequence}']).toBe(1);
+    expect(stats['packetd_connections_closed_total{reason=fin}']).toBe(1);
+    expect(stats['packetd_connections_closed_total{reason=rst}']).toBeUndefined();
+  });
+
+  it('ignores a RST in the window but not at the expected number (the receiver answers it with a challenge ACK)', () => {
+    const stats = runMarbles({
+      packets: 'a-------b-------c-------d-------|',
+      events:  '(ox)------------y---------------(c|)',
+      values: {
+        a: tcp(C, S, 0, 'PA', 1, 1, 'ping'),
+        b: tcp(S, C, 10, 'R', 2),
+        c: tcp(S, C, 20, 'PA', 1, 5, 'pong'),
+        d: tcp(C, S, 30, 'A', 5, 5),
+      },
+      expected: {
+        o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80 guessed',
+        x: 'data#1 c>s ping',
+        y: 'data#1 s>c pong',
+        c: 'close#1 end @30',
+      },
+    });
+    expect(stats['packetd_tcp_rst_ignored_total{reason=sequence}']).toBe(1);
+  });
+
+  it('ignores a stray RST before the handshake completes, and follows the handshake after it', () => {
+    const stats = runMarbles({
+      packets: 'a-------b-------c-------d-------e-------f-------|',
+      events:  'o-------------------------------x-------y-------(c|)',
+      values: {
+        a: tcp(C, S, 0, 'S', 100),
+        // C is in SYN-SENT: a RST counts only with an ACK of the SYN (RFC 793 §3.9)
+        b: tcp(S, C, 10, 'R', 7777),
+        c: tcp(S, C, 20, 'RA', 7777, 4242),
+        d: tcp(S, C, 30, 'SA', 500, 101),
+        e: tcp(C, S, 40, 'PA', 101, 501, 'GET /'),
+        f: tcp(S, C, 50, 'PA', 501, 106, 'HTTP/1.1 200 OK'),
+      },
+      expected: {
+        o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80',
+        x: 'data#1 c>s GET /',
+        y: 'data#1 s>c HTTP/1.1 200 OK',
+        c: 'close#1 end @50',
+      },
+    });
+    expect(stats).toMatchObject({
+      'packetd_tcp_rst_ignored_total{reason=sequence}': 2,
+      'packetd_connections_opened_total{transport=tcp}': 1,
+    });
+  });
+
+  it('takes the RST that refuses a SYN (it acknowledges the SYN)', () => {
+    runMarbles({
+      packets: 'a-------b-------|',
+      events:  'o---------------(c|)',
+      values: { a: tcp(C, S, 0, 'S', 100), b: tcp(S, C, 10, 'RA', 0, 101) },
+      expected: { o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80', c: 'close#1 rst @10' },
+    });
+  });
+
+  it('resumes a conversation whose endpoints went on after a RST at the expected number', () => {
+    const stats = runMarbles({
+      packets: 'a-------b-------c-------d-------e-------f-------|',
+      events:  'o-------x-----------------------y-------z-------(c|)',
+      values: {
+        a: tcp(C, S, 0, 'S', 100),
+        b: tcp(C, S, 10, 'PA', 101, 0, 'GET /'),
+        // exact, yet the endpoints act as if it never came (injected, lost before C)
+        c: tcp(S, C, 20, 'SA', 500, 101),
+        d: tcp(C, S, 30, 'R', 106),
+        e: tcp(S, C, 40, 'PA', 501, 106, 'HTTP/1.1 200 OK'),
+        f: tcp(C, S, 50, 'PA', 106, 516, 'GET /2'),
+      },
+      expected: {
+        o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80',
+        x: 'data#1 c>s GET /',
+        y: 'data#1 s>c HTTP/1.1 200 OK',
+        z: 'data#1 c>s GET /2',
+        c: 'close#1 end @50',
+      },
+    });
+    expect(stats['packetd_tcp_rst_ignored_total{reason=resumed}']).toBe(1);
+    expect(stats['packetd_connections_closed_total{reason=rst}']).toBeUndefined();
+  });
+
+  it('holds a reset conversation through crossing ACKs and a second RST, then closes it at the first', () => {
+    const stats = runMarbles({
+      packets: 'a-------b-------c-------d-------|',
+      events:  '(ox)----------------------------(c|)',
+      values: {
+        a: tcp(C, S, 0, 'PA', 1, 1, 'bye'),
+        b: tcp(S, C, 10, 'RA', 1, 4),
+        c: tcp(C, S, 20, 'A', 4, 1),
+        d: tcp(S, C, 30, 'R', 1),
+      },
+      expected: { o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80 guessed', x: 'data#1 c>s bye', c: 'close#1 rst @10' },
+    });
+    expect(stats).toMatchObject({
+      'packetd_connections_closed_total{reason=rst}': 1,
+      packetd_tcp_packets_after_close_total: 2,
+    });
+  });
+
+  it('closes a reset conversation when a SYN opens the tuple again', () => {
+    runMarbles({
+      packets: 'a-------b-------c-------d-------|',
+      events:  '(ox)------------(cp)----y-------(d|)',
+      values: {
+        a: tcp(C, S, 0, 'PA', 1, 1, 'old'),
+        b: tcp(S, C, 10, 'R', 1),
+        c: tcp(C, S, 20, 'S', 9000),
+        d: tcp(C, S, 30, 'PA', 9001, 0, 'new'),
+      },
+      expected: {
+        o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80 guessed',
+        x: 'data#1 c>s old',
+        c: 'close#1 rst @10',
+        p: 'open#2 tcp 10.0.0.1:40000>10.0.0.2:80',
+        y: 'data#2 c>s new',
+        d: 'close#2 end @30',
+      },
+    });
+  });
+
+  it('stamps data released from the out-of-order buffer with the time its own packet came', () => {
+    runMarbles({
+      timed: true,
+      packets: 'a-------b-------c-------d-------e-------|',
+      events:  '(ox)--------------------(yz)----(gw)----(c|)',
+      values: {
+        a: tcp(C, S, 0, 'PA', 1, 0, 'one;'),
+        // two;three; arrive ahead of a hole at 5..8 and the capture never shows it; the
+        // peer's ACK past it gives it up
+        b: tcp(C, S, 10, 'PA', 9, 0, 'three;'),
+        c: tcp(C, S, 20, 'PA', 21, 0, 'five;'),
+        d: tcp(C, S, 30, 'PA', 5, 0, 'two;'),
+        e: tcp(S, C, 40, 'A', 1, 26),
+      },
+      expected: {
+        o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80 guessed',
+        x: 'data#1 c>s one; @0',
+        y: 'data#1 c>s two; @30',
+        z: 'data#1 c>s three; (buffered) @10',
+        g: 'gap#1 c>s 6',
+        w: 'data#1 c>s five; (buffered) @20',
+        c: 'close#1 end @40',
+      },
     });
   });
 
@@ -529,7 +705,7 @@ describe('reassemble', () => {
     const stats = new Stats();
     new TestScheduler((actual, wanted) => expect(actual).toEqual(wanted)).run(({ cold, expectObservable }) => {
       const packets = cold('a---#', { a: tcp(C, S, 0, 'PA', 1, 0, 'x') }, new Error('truncated'));
-      const out = packets.pipe(reassemble({ stats }), map(describeEvent));
+      const out = packets.pipe(reassemble({ stats }), map((e) => describeEvent(e)));
       expectObservable(out).toBe(
         '(ox)(c#)',
         {

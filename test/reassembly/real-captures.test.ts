@@ -26,6 +26,10 @@ const EXACT = [
   path.join(repoRoot, 'captures', 'http-ab-keepalive.pcap'),
   path.join(repoRoot, 'captures', 'http-ipv6.pcap'),
   path.join(repoRoot, 'captures', 'http-pipelined.pcap'),
+  // RSTs injected that the endpoints ignored, and segments held behind holes: see
+  // stray-rst.test.ts and held-segment-times.test.ts
+  path.join(repoRoot, 'captures', 'tcp-stray-rst.pcap'),
+  path.join(repoRoot, 'captures', 'dns-tcp-held.pcap'),
   path.join(corpus, 'deepflow', 'out-of-order.pcap'),
   path.join(corpus, 'deepflow', 'tcp-segment.pcap'),
   path.join(corpus, 'deepflow', 'xiangdao-retrans.pcap'),
