@@ -24,7 +24,7 @@ function asTshark(rt: RoundTrip): TsharkStream {
     status: a['http.response.status_code'] === undefined ? undefined : Number(a['http.response.status_code']),
     start: rt.start,
     end: rt.end,
-    requestSize: rt.request.size,
+    requestSize: rt.request!.size,
     responseSize: rt.response?.size ?? 0,
   };
 }
@@ -69,7 +69,7 @@ describe('http2-nginx.pcap: trace context and credentials', () => {
     expect(traced.map((rt) => rt.attributes['url.query'])).toEqual(['trace=1']);
     expect(traced[0]!.trace).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: 1, traceState: 'vendor=opaque' });
     const alice = roundtrips.find((rt) => rt.attributes['url.query'] === 'user=alice')!;
-    const headers = alice.request['headers'] as Record<string, unknown>;
+    const headers = alice.request!['headers'] as Record<string, unknown>;
     expect(headers['authorization']).toBe('REDACTED');
     expect(headers['cookie']).toBe('REDACTED');
     expect(roundtrips.map((rt) => JSON.stringify(toRecord(rt))).join('\n')).not.toContain('s3cr3t');
@@ -91,7 +91,7 @@ describe('http2-upgrade.pcap (HTTP/1.1 Upgrade: h2c)', () => {
     // Stream 1's request was the HTTP/1.1 one: same start, its own version; its answer came over HTTP/2.
     const [switching, upgraded, second] = roundtrips as [RoundTrip, RoundTrip, RoundTrip];
     expect(upgraded.start).toBe(switching.start);
-    expect(upgraded.request.size).toBe(switching.request.size);
+    expect(upgraded.request!.size).toBe(switching.request!.size);
     expect(upgraded.attributes['network.protocol.version']).toBe('1.1');
     expect(second.attributes['network.protocol.version']).toBe('2');
     // tshark agrees on stream 3 (stream 1 has no HTTP/2 request to compare).

@@ -1,6 +1,6 @@
 import type { Attributes } from '../../model/message.js';
 import type { Endpoint } from '../../model/stream.js';
-import type { MessageHead } from './head.js';
+import { isErrorResponse, type MessageHead } from './head.js';
 
 /** Methods OpenTelemetry lists by name; any other becomes `_OTHER`. */
 const SEMCONV_METHODS: ReadonlySet<string> = new Set([
@@ -92,16 +92,21 @@ export function requestAttributes(head: MessageHead, server: Endpoint, bodySize:
   const userAgent = head.userAgent;
   if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
   attributes['http.request.body.size'] = bodySize;
+  if (head.anomalies !== undefined) attributes['packetd.http.request.anomaly'] = head.anomalies;
   return attributes;
 }
 
-/** Response attributes; a 5xx also names its status code as `error.type`. */
+/**
+ * Response attributes; an error (5xx, or a code outside 100–599) also names its status code as
+ * `error.type`. The answer to an HTTP/0.9 request has no status code.
+ */
 export function responseAttributes(head: MessageHead, bodySize: number): Attributes {
-  const attributes: Attributes = {
-    'http.response.status_code': head.statusCode,
-    'http.response.body.size': bodySize,
-  };
-  if (head.statusCode >= 500) attributes['error.type'] = String(head.statusCode);
+  const attributes: Attributes =
+    head.version === '0.9'
+      ? { 'http.response.body.size': bodySize }
+      : { 'http.response.status_code': head.statusCode, 'http.response.body.size': bodySize };
+  if (isErrorResponse(head)) attributes['error.type'] = String(head.statusCode);
+  if (head.anomalies !== undefined) attributes['packetd.http.response.anomaly'] = head.anomalies;
   return attributes;
 }
 

@@ -49,23 +49,51 @@ export function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** `HTTP/1.x SP 3DIGIT` at `off`. */
+/** Digits a version number may have: RFC 9112 allows one; servers read more (nginx: up to 999). */
+const MAX_VERSION_DIGITS = 3;
+
+/**
+ * `HTTP/` 1*3DIGIT `.` 1*3DIGIT at `at`, before `end`: its end, else -1. RFC 9112 has one
+ * digit each; servers read `HTTP/1.10` as a version all the same. Only major 1 is HTTP/1
+ * (the HTTP/2 preface says `HTTP/2.0`).
+ */
+export function versionEnd(buf: Buffer, at: number, end: number): number {
+  if (at + 8 > end) return -1;
+  // Byte by byte: a native compare per head cost more in profiles.
+  if (buf[at] !== 0x48 || buf[at + 1] !== 0x54 || buf[at + 2] !== 0x54 || buf[at + 3] !== 0x50 || buf[at + 4] !== 0x2f) return -1;
+  let i = at + 5;
+  let major = 0;
+  const majorStart = i;
+  while (i < end && isDigit(buf[i]!) && i - majorStart < MAX_VERSION_DIGITS) major = major * 10 + buf[i++]! - 0x30;
+  if (i === majorStart || major !== 1 || i >= end || buf[i] !== 0x2e /* . */) return -1;
+  const minorStart = ++i;
+  while (i < end && isDigit(buf[i]!) && i - minorStart < MAX_VERSION_DIGITS) i++;
+  if (i === minorStart || (i < end && isDigit(buf[i]!))) return -1;
+  return i;
+}
+
+/** `HTTP/1.x SP 3DIGIT` at `off` (a longer minor version too). */
 function classifyStatus(buf: Buffer, off: number): StartLine {
   const prefixLength = Math.min(buf.length - off, STATUS_PREFIX.length);
   for (let i = 0; i < prefixLength; i++) if (buf[off + i] !== STATUS_PREFIX[i]) return StartLine.No;
-  // After "HTTP/1.": the minor version digit, a space, three status digits.
-  const base = off + STATUS_PREFIX.length;
-  for (let i = 0; i < 5; i++) {
+  const minorStart = off + STATUS_PREFIX.length;
+  if (buf.length <= minorStart) return StartLine.More;
+  // After "HTTP/1.": the minor version digits, a space, three status digits.
+  let base = minorStart;
+  while (base < buf.length && isDigit(buf[base]!) && base - minorStart < MAX_VERSION_DIGITS) base++;
+  if (base === minorStart) return StartLine.No;
+  for (let i = 0; i < 4; i++) {
     if (base + i >= buf.length) return StartLine.More;
     const c = buf[base + i]!;
-    if (i === 1 ? c !== SP : !isDigit(c)) return StartLine.No;
+    if (i === 0 ? c !== SP : !isDigit(c)) return StartLine.No;
   }
   return StartLine.Status;
 }
 
 /**
  * `METHOD SP target SP HTTP/1.x` at `off`. A known method is enough unless `wholeLine`; another
- * token always needs the line.
+ * token always needs the line, whose last word must be the version (the target may hold
+ * spaces: servers read such lines, and answer them).
  */
 function classifyRequest(buf: Buffer, off: number, wholeLine: boolean): StartLine {
   let i = off;
@@ -75,13 +103,19 @@ function classifyRequest(buf: Buffer, off: number, wholeLine: boolean): StartLin
   if (!wholeLine && knownMethod(buf, off, i) !== undefined) return StartLine.Request;
   const lineEnd = buf.indexOf(LF, i);
   if (lineEnd < 0) return buf.length - off > MAX_START_LINE ? StartLine.No : StartLine.More;
-  const versionEnd = buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
-  const versionStart = versionEnd - 9; // " HTTP/1.x"
-  if (versionStart <= i || buf[versionStart] !== SP) return StartLine.No;
-  return buf.compare(STATUS_PREFIX, 0, STATUS_PREFIX.length, versionStart + 1, versionStart + 8) === 0 &&
-    isDigit(buf[versionEnd - 1]!)
-    ? StartLine.Request
-    : StartLine.No;
+  let end = buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+  while (end > i && isSpaceOrTab(buf[end - 1]!)) end--;
+  let wordStart = end;
+  while (wordStart > i && !isSpaceOrTab(buf[wordStart - 1]!)) wordStart--;
+  // A target between the method and the version.
+  let target = i;
+  while (target < wordStart && isSpaceOrTab(buf[target]!)) target++;
+  if (target === wordStart) return StartLine.No;
+  return versionEnd(buf, wordStart, end) === end ? StartLine.Request : StartLine.No;
+}
+
+function isSpaceOrTab(c: number): boolean {
+  return c === SP || c === 0x09;
 }
 
 /**

@@ -1,5 +1,29 @@
 import { findLf } from '../shared/find-lf.js';
-import { isDigit, isTokenChar, knownMethod } from './detect.js';
+import type { Stats } from '../../pipeline/stats.js';
+import { isDigit, isTokenChar, knownMethod, versionEnd } from './detect.js';
+
+/**
+ * Ways a head departs from RFC 9112 that servers still read (nginx 1.22 answers each; see
+ * captures/http-lenient.pcap), so the message is decoded and the departure named:
+ * - `space_in_target`: the request target holds spaces or tabs (`GET /a b HTTP/1.1`);
+ * - `http09`: a request line with no version (HTTP/0.9: no headers, the answer is a bare body);
+ * - `version`: a version other than 1.0 and 1.1 (`HTTP/1.10`, `HTTP/1.2`);
+ * - `status_code_range`: a status code outside 100–599 (`042`, `000`, `999`);
+ * - `bare_lf`: a line of the head ends with LF alone (also the `LF CR LF` head end);
+ * - `duplicate_content_length`: Content-Length repeated, or a list (`5, 5`);
+ * - `content_length_and_transfer_encoding`: both, which RFC 9112 §6.1 forbids (request smuggling);
+ * - `transfer_encoding_not_chunked`: a request whose last transfer coding is not chunked, so its
+ *   length cannot be known (RFC 9112 §6.3; nginx answers 501 to an unknown coding, 400 else).
+ */
+export type HttpAnomaly =
+  | 'space_in_target'
+  | 'http09'
+  | 'version'
+  | 'status_code_range'
+  | 'bare_lf'
+  | 'duplicate_content_length'
+  | 'content_length_and_transfer_encoding'
+  | 'transfer_encoding_not_chunked';
 
 /** A parsed start line and header block of one HTTP/1.x message. */
 export interface MessageHead {
@@ -8,7 +32,7 @@ export interface MessageHead {
   target: string;
   /** Response only (0 for requests). */
   statusCode: number;
-  /** "1.0" or "1.1". */
+  /** "1.0" or "1.1"; what the line said otherwise ("1.10", "1.2"), "0.9" for an HTTP/0.9 request or its answer. */
   version: string;
   /**
    * Content-Length: undefined when absent, NaN when invalid (non-digits, or repeated with
@@ -27,6 +51,47 @@ export interface MessageHead {
    * headers joined with ", " except Set-Cookie, kept as a list.
    */
   headers: Record<string, string | string[]> | undefined;
+  /** What the head does that RFC 9112 does not allow, in the order found; undefined when nothing. */
+  anomalies: HttpAnomaly[] | undefined;
+}
+
+function addAnomaly(head: MessageHead, anomaly: HttpAnomaly): void {
+  const anomalies = head.anomalies;
+  if (anomalies === undefined) head.anomalies = [anomaly];
+  else if (!anomalies.includes(anomaly)) anomalies.push(anomaly);
+}
+
+/** An interim response (1xx other than 101): the final one to the same request is still to come. */
+export function isInterim(head: MessageHead): boolean {
+  return head.statusCode >= 100 && head.statusCode < 200 && head.statusCode !== 101 && head.version !== '0.9';
+}
+
+/**
+ * A response that is an error: a 5xx, or a code outside 100–599, which RFC 9110 §15 says to
+ * treat as a 5xx. The bare body answering an HTTP/0.9 request has no status: not an error.
+ */
+export function isErrorResponse(head: MessageHead): boolean {
+  const code = head.statusCode;
+  return head.version !== '0.9' && (code >= 500 || code < 100);
+}
+
+/**
+ * The head of the answer to an HTTP/0.9 request, which has none: the bytes from the server are
+ * all body, until the connection closes (version "0.9", no status code, anomaly `http09`).
+ */
+export function http09ResponseHead(keepAllHeaders: boolean): MessageHead {
+  const head = newHead('', '', 0, '0.9', keepAllHeaders);
+  head.anomalies = ['http09'];
+  return head;
+}
+
+/** Counts each anomaly of a head in `packetd_http_anomalies_total{anomaly}`. */
+export function countAnomalies(stats: Stats, head: MessageHead): void {
+  const anomalies = head.anomalies;
+  if (anomalies === undefined) return;
+  for (const anomaly of anomalies) {
+    stats.counter('packetd_http_anomalies_total', 'HTTP/1 heads decoded despite departing from RFC 9112, by departure (docs/protocols.md)', { anomaly }).inc();
+  }
 }
 
 const LF = 0x0a;
@@ -124,13 +189,21 @@ function isSpace(c: number): boolean {
   return c === SP || c === HT;
 }
 
-/** "HTTP/1.x" at `at` (and within `end`): the minor version digit as "1.x", else undefined. */
-function versionAt(buf: Buffer, at: number, end: number): string | undefined {
-  if (at + 8 > end) return undefined;
-  if (buf[at] !== 0x48 || buf[at + 1] !== 0x54 || buf[at + 2] !== 0x54 || buf[at + 3] !== 0x50) return undefined;
-  if (buf[at + 4] !== 0x2f || buf[at + 5] !== 0x31 || buf[at + 6] !== 0x2e || !isDigit(buf[at + 7]!)) return undefined;
-  return buf[at + 7] === 0x31 ? '1.1' : buf[at + 7] === 0x30 ? '1.0' : `1.${String.fromCharCode(buf[at + 7]!)}`;
+/**
+ * The version at buf[at, end) (ends there: see versionEnd) as "1.x", else undefined. 1.0 and
+ * 1.1 are shared strings; any other is flagged on the head.
+ */
+function versionText(buf: Buffer, at: number, end: number, head: { anomaly: boolean }): string | undefined {
+  if (end - at === 8 && buf[at + 7] === 0x31) return '1.1';
+  if (end - at === 8 && buf[at + 7] === 0x30) return '1.0';
+  head.anomaly = true;
+  let minor = 0;
+  for (let i = at + 7; i < end; i++) minor = minor * 10 + buf[i]! - 0x30;
+  return `1.${minor}`;
 }
+
+/** Scratch for versionText: whether the last version read was unusual. */
+const versionFlag = { anomaly: false };
 
 function lineContentEnd(buf: Buffer, lineStart: number, lf: number): number {
   return lf > lineStart && buf[lf - 1] === CR ? lf - 1 : lf;
@@ -158,20 +231,31 @@ export function newHead(method: string, target: string, statusCode: number, vers
     tracestate: undefined,
     upgrade: undefined,
     headers: keepAllHeaders ? (Object.create(null) as Record<string, string | string[]>) : undefined,
+    anomalies: undefined,
   };
 }
 
-function parseStartLine(buf: Buffer, from: number, to: number, isRequest: boolean, keepAllHeaders: boolean): MessageHead | undefined {
-  if (!isRequest) {
-    const version = versionAt(buf, from, to);
-    let i = from + 8;
-    if (version === undefined || i >= to || !isSpace(buf[i]!)) return undefined;
-    while (i < to && isSpace(buf[i]!)) i++;
-    if (i + 3 > to || !isDigit(buf[i]!) || !isDigit(buf[i + 1]!) || !isDigit(buf[i + 2]!)) return undefined;
-    if (i + 3 < to && !isSpace(buf[i + 3]!)) return undefined;
-    const statusCode = (buf[i]! - 0x30) * 100 + (buf[i + 1]! - 0x30) * 10 + (buf[i + 2]! - 0x30);
-    return newHead('', '', statusCode, version, keepAllHeaders);
-  }
+function parseStatusLine(buf: Buffer, from: number, to: number, keepAllHeaders: boolean): MessageHead | undefined {
+  const afterVersion = versionEnd(buf, from, to);
+  let i = afterVersion;
+  if (i < 0 || i >= to || !isSpace(buf[i]!)) return undefined;
+  while (i < to && isSpace(buf[i]!)) i++;
+  if (i + 3 > to || !isDigit(buf[i]!) || !isDigit(buf[i + 1]!) || !isDigit(buf[i + 2]!)) return undefined;
+  if (i + 3 < to && !isSpace(buf[i + 3]!)) return undefined;
+  const statusCode = (buf[i]! - 0x30) * 100 + (buf[i + 1]! - 0x30) * 10 + (buf[i + 2]! - 0x30);
+  versionFlag.anomaly = false;
+  const head = newHead('', '', statusCode, versionText(buf, from, afterVersion, versionFlag)!, keepAllHeaders);
+  if (versionFlag.anomaly) addAnomaly(head, 'version');
+  if (statusCode < 100 || statusCode > 599) addAnomaly(head, 'status_code_range');
+  return head;
+}
+
+/**
+ * `METHOD SP target SP HTTP/1.x`; leniently, as servers read it, a target with spaces (the
+ * version is the last word), a longer version number, or no version at all (HTTP/0.9: a known
+ * method and a one-word target).
+ */
+function parseRequestLine(buf: Buffer, from: number, to: number, keepAllHeaders: boolean): MessageHead | undefined {
   let i = from;
   while (i < to && isTokenChar(buf[i]!)) i++;
   const methodEnd = i;
@@ -179,14 +263,44 @@ function parseStartLine(buf: Buffer, from: number, to: number, isRequest: boolea
   while (i < to && isSpace(buf[i]!)) i++;
   const targetStart = i;
   while (i < to && buf[i]! > SP) i++;
-  const targetEnd = i;
-  if (targetEnd === targetStart || i >= to || !isSpace(buf[i]!)) return undefined;
+  let targetEnd = i;
+  if (targetEnd === targetStart) return undefined;
   while (i < to && isSpace(buf[i]!)) i++;
-  const version = versionAt(buf, i, to);
-  if (version === undefined) return undefined;
-  for (i += 8; i < to; i++) if (!isSpace(buf[i]!)) return undefined;
-  const method = knownMethod(buf, from, methodEnd) ?? buf.toString('latin1', from, methodEnd);
-  return newHead(method, buf.toString('latin1', targetStart, targetEnd), 0, version, keepAllHeaders);
+  let lineEnd = to;
+  while (lineEnd > i && isSpace(buf[lineEnd - 1]!)) lineEnd--;
+  let versionStart = i;
+  let spaceInTarget = false;
+  if (i < lineEnd && versionEnd(buf, i, lineEnd) !== lineEnd) {
+    // Not the version right after the first word: the version is the last word, if any.
+    versionStart = lineEnd;
+    while (versionStart > i && !isSpace(buf[versionStart - 1]!)) versionStart--;
+    if (versionStart === i || versionEnd(buf, versionStart, lineEnd) !== lineEnd) return undefined;
+    targetEnd = versionStart;
+    while (isSpace(buf[targetEnd - 1]!)) targetEnd--;
+    for (let t = targetStart; t < targetEnd; t++) if (buf[t]! < SP && buf[t] !== HT) return undefined;
+    spaceInTarget = true;
+  }
+  const knownName = knownMethod(buf, from, methodEnd);
+  let version: string;
+  versionFlag.anomaly = false;
+  if (versionStart === lineEnd) {
+    // "GET HTTP/1.1" lacks the target, not the version.
+    if (knownName === undefined || versionEnd(buf, targetStart, targetEnd) === targetEnd) return undefined;
+    version = '0.9';
+  } else {
+    version = versionText(buf, versionStart, lineEnd, versionFlag)!;
+  }
+  const method = knownName ?? buf.toString('latin1', from, methodEnd);
+  const head = newHead(method, buf.toString('latin1', targetStart, targetEnd), 0, version, keepAllHeaders);
+  if (spaceInTarget) addAnomaly(head, 'space_in_target');
+  if (version === '0.9') addAnomaly(head, 'http09');
+  if (versionFlag.anomaly) addAnomaly(head, 'version');
+  return head;
+}
+
+/** An HTTP/0.9 request line (no version) at buf[from, to): its head is that one line. */
+function isHttp09RequestLine(buf: Buffer, from: number, to: number): boolean {
+  return parseRequestLine(buf, from, to, false)?.version === '0.9';
 }
 
 /**
@@ -204,7 +318,8 @@ export function findHeadEnd(buf: Buffer, off: number, from: number): number {
   for (;;) {
     const lf = findLf(buf, lineStart, end);
     if (lf < 0) return -1;
-    if (lineContentEnd(buf, lineStart, lf) === lineStart && lineStart > off) return lf + 1;
+    const contentEnd = lineContentEnd(buf, lineStart, lf);
+    if (contentEnd === lineStart ? lineStart > off : lineStart === off && isHttp09RequestLine(buf, off, contentEnd)) return lf + 1;
     lineStart = lf + 1;
   }
 }
@@ -218,8 +333,10 @@ export interface HeadEnd {
  * Parses the head in buf[off, end) (start line through the first empty line, whose end goes to
  * `headEnd`: a caller may parse first and learn the head was complete after, so that the bytes
  * of a head are scanned once). Tolerates bare LF line ends, extra spaces in the start line,
- * obsolete line folding and header lines without a colon (skipped). Returns undefined when the
- * start line is not HTTP/1.x.
+ * obsolete line folding and header lines without a colon (skipped), and reads the start lines
+ * servers read though RFC 9112 does not allow them (HttpAnomaly: each is named on the head).
+ * An HTTP/0.9 request's head is its request line. Returns undefined when the start line is not
+ * HTTP/1.x.
  */
 export function parseHead(
   buf: Buffer,
@@ -232,8 +349,15 @@ export function parseHead(
   headEnd.at = -1;
   let lf = findLf(buf, off, end);
   if (lf < 0) return undefined;
-  const head = parseStartLine(buf, off, lineContentEnd(buf, off, lf), isRequest, keepAllHeaders);
+  const startLineEnd = lineContentEnd(buf, off, lf);
+  const head = isRequest ? parseRequestLine(buf, off, startLineEnd, keepAllHeaders) : parseStatusLine(buf, off, startLineEnd, keepAllHeaders);
   if (head === undefined) return undefined;
+  let bareLf = startLineEnd === lf;
+  if (head.version === '0.9') {
+    headEnd.at = lf + 1;
+    if (bareLf) addAnomaly(head, 'bare_lf');
+    return head;
+  }
   const headers = head.headers;
   let lastKnown = Known.None;
   let lastName: string | undefined;
@@ -244,8 +368,10 @@ export function parseHead(
     lf = colon < end && buf[colon] === LF ? colon : findLf(buf, colon, end);
     if (lf < 0) return head;
     const lineEnd = lineContentEnd(buf, lineStart, lf);
+    if (lineEnd === lf) bareLf = true;
     if (lineEnd === lineStart) {
       headEnd.at = lf + 1;
+      headRead(head, isRequest, bareLf);
       return head;
     }
     if (isSpace(buf[lineStart]!)) {
@@ -276,6 +402,19 @@ export function parseHead(
   return head;
 }
 
+/** Anomalies only the whole head shows. */
+function headRead(head: MessageHead, isRequest: boolean, bareLf: boolean): void {
+  if (bareLf) addAnomaly(head, 'bare_lf');
+  if (head.transferEncoding === undefined) return;
+  if (head.contentLength !== undefined) addAnomaly(head, 'content_length_and_transfer_encoding');
+  if (isRequest && !isChunked(head)) addAnomaly(head, 'transfer_encoding_not_chunked');
+}
+
+function hasComma(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] === COMMA) return true;
+  return false;
+}
+
 /** Where each known header other than Content-Length is kept. */
 const TEXT_FIELDS = {
   [Known.Host]: 'host',
@@ -292,6 +431,7 @@ function setKnown(head: MessageHead, known: Known, buf: Buffer, from: number, to
   if (known === Known.ContentLength) {
     const length = parseContentLength(buf, from, to);
     const previous = head.contentLength;
+    if (previous !== undefined || hasComma(buf, from, to)) addAnomaly(head, 'duplicate_content_length');
     head.contentLength = previous === undefined || previous === length ? length : NaN;
     return;
   }
