@@ -136,3 +136,73 @@ function addressBytes(text: string): Buffer {
   all.forEach((group, i) => bytes.writeUInt16BE(group, i * 2));
   return bytes;
 }
+
+/** VXLAN header (RFC 7348; `flags` 0x08: the VNI is valid) and its Ethernet frame. */
+export function vxlan(vni: number, frame: Buffer, flags = 0x08): Buffer {
+  const header = Buffer.alloc(8);
+  header[0] = flags;
+  header.writeUInt32BE(vni << 8, 4);
+  return Buffer.concat([header, frame]);
+}
+
+/** Geneve header (RFC 8926) with `options` (a multiple of 4 bytes). */
+export function geneve(vni: number, protocol: number, payload: Buffer, options = Buffer.alloc(0), version = 0): Buffer {
+  const header = Buffer.alloc(8);
+  header[0] = (version << 6) | (options.length / 4);
+  header.writeUInt16BE(protocol, 2);
+  header.writeUInt32BE(vni << 8, 4);
+  return Buffer.concat([header, options, payload]);
+}
+
+export interface GreFields {
+  checksum?: boolean;
+  key?: number;
+  sequence?: number;
+  /** Raw flags and version word, overriding the ones the fields imply. */
+  flags?: number;
+}
+
+/** GRE header (RFC 2784, RFC 2890), optional fields in their order; checksum left zero. */
+export function gre(protocol: number, payload: Buffer, fields: GreFields = {}): Buffer {
+  const words: Buffer[] = [];
+  let flags = 0;
+  if (fields.checksum) {
+    flags |= 0x8000;
+    words.push(Buffer.alloc(4));
+  }
+  if (fields.key !== undefined) {
+    flags |= 0x2000;
+    words.push(u32be(fields.key));
+  }
+  if (fields.sequence !== undefined) {
+    flags |= 0x1000;
+    words.push(u32be(fields.sequence));
+  }
+  const header = Buffer.alloc(4);
+  header.writeUInt16BE(fields.flags ?? flags, 0);
+  header.writeUInt16BE(protocol, 2);
+  return Buffer.concat([header, ...words, payload]);
+}
+
+/** An MPLS label stack (top first), bottom-of-stack bit on the last entry. */
+export function mpls(labels: number[], payload: Buffer): Buffer {
+  const stack = labels.map((label, i) => u32be(((label << 12) | (i === labels.length - 1 ? 0x100 : 0) | 64) >>> 0));
+  return Buffer.concat([...stack, payload]);
+}
+
+/** PPPoE session header (RFC 2516) and the PPP protocol number. */
+export function pppoe(session: number, pppProtocol: number, payload: Buffer, code = 0): Buffer {
+  const header = Buffer.alloc(8);
+  header[0] = 0x11;
+  header[1] = code;
+  header.writeUInt16BE(session, 2);
+  header.writeUInt16BE(payload.length + 2, 4);
+  header.writeUInt16BE(pppProtocol, 6);
+  return Buffer.concat([header, payload]);
+}
+
+function u32be(value: number): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(value >>> 0, 0);
+  return bytes;
+}
