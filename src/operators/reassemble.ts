@@ -38,7 +38,18 @@ export interface ClockInput {
  * Closed TCP tuples are remembered for 60 s of packet time so late packets do not reopen them;
  * a SYN does (port reuse). Idle expiry and eviction follow activity order exact to one tick.
  * Data released from the out-of-order buffer carries `packet: undefined` (its packet's bytes
- * were not kept) and the time of the packet that released it.
+ * were not kept) and the time its own packet arrived, one event per buffered segment: a
+ * message starting in it starts when its first byte was seen, not when the hole filled.
+ *
+ * A RST counts only when its receiver would act on it (RFC 5961 §3: its sequence number is the
+ * one expected next; in SYN-SENT, it acknowledges the SYN); others are ignored and counted in
+ * `packetd_tcp_rst_ignored_total{reason="sequence"}`. One that counts holds the conversation
+ * for `rstHoldUs` (3 s): data or a FIN continuing its sequence numbers within that time resumes
+ * it (`{reason="resumed"}`), else it closes with reason 'rst' at the reset's time.
+ * ```
+ * packets: S--r--K--a--R--b--|     (r: a RST that does not acknowledge S; K: the SYN-ACK;
+ * events:  o--------a-----b--(x|)   R: a RST at the next number; b continues: resumed; x: 'end')
+ * ```
  *
  * With `clock` (live sources), packet time also advances while the wire is quiet:
  * ```

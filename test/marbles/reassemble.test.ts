@@ -80,6 +80,27 @@ describe('reassemble', () => {
     });
   });
 
+  it('behaves as its doc comment diagram for resets shows', () => {
+    runMarbles({
+      packets: 'S--r--K--a--R--b--|',
+      events:  'o--------a-----b--(x|)',
+      values: {
+        S: tcp(C, S, 0, 'S', 100),
+        r: tcp(S, C, 10, 'R', 7),
+        K: tcp(S, C, 20, 'SA', 500, 101),
+        a: tcp(C, S, 30, 'PA', 101, 501, 'a'),
+        R: tcp(S, C, 40, 'R', 501),
+        b: tcp(C, S, 50, 'PA', 102, 501, 'b'),
+      },
+      expected: {
+        o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80',
+        a: 'data#1 c>s a',
+        b: 'data#1 c>s b',
+        x: 'close#1 end @50',
+      },
+    });
+  });
+
   it('follows the handshake, delivers both directions in order and closes on FIN from both sides', () => {
     const stats = runMarbles({
       packets: 'a-------b-------c-------d-------e-------f-------g-------h-------|',
