@@ -1,7 +1,8 @@
 import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { L7Event, L7Message } from '../model/message.js';
-import type { Conversation, Direction, StreamEvent } from '../model/stream.js';
+import { CLIENT_TO_SERVER, type Conversation, type Direction, type StreamEvent } from '../model/stream.js';
 import type { Stats } from '../pipeline/stats.js';
+import { CLIENT_PREFACE } from '../protocols/http2/frame.js';
 import { getProtocol, protocolNames } from '../protocols/registry.js';
 import type { DecoderContext, ProtocolModule, ProtocolRule, StreamDecoder } from '../protocols/types.js';
 import { Hop } from './hop.js';
@@ -44,6 +45,19 @@ interface Detecting {
   rejected: Uint8Array;
 }
 
+/**
+ * A port rule chose HTTP/1, but the client may open with the HTTP/2 connection preface (prior
+ * knowledge on an HTTP/1 port): the choice waits for the client's first bytes, holding what
+ * comes before (`HeldChunk.dir` already flipped).
+ */
+interface PrefaceCheck {
+  rule: Route;
+  held: HeldChunk[];
+  heldBytes: number;
+  /** Client bytes seen so far, all equal to the preface's first bytes. */
+  matched: number;
+}
+
 interface Tracked {
   conv: Conversation;
   /** 1 once the roles were swapped: later events' `dir` is flipped before the decoder sees it. */
@@ -51,7 +65,12 @@ interface Tracked {
   route: Route | undefined;
   decoder: StreamDecoder | undefined;
   detecting: Detecting | undefined;
+  preface: PrefaceCheck | undefined;
 }
+
+/** The rule protocol whose conversations may turn out to be HTTP/2 by the preface, and that protocol. */
+const PREFACE_FROM = 'http';
+const PREFACE_TO = 'http2';
 
 function portKey(transport: 'tcp' | 'udp', port: number): number {
   return transport === 'udp' ? port + 65536 : port;
@@ -70,7 +89,8 @@ function swapEndpoints(conv: Conversation): void {
 /**
  * Turns ordered conversation bytes into L7 messages. The protocol of a conversation comes from
  * the port rules (server port; either port when the roles were guessed, swapping them when the
- * client's port matched), else from content detection on the first bytes of each direction.
+ * client's port matched), else from content detection on the first bytes of each direction. A
+ * conversation an HTTP/1 rule picked whose client opens with the HTTP/2 preface goes to http2.
  * Conversations with no protocol are ignored (counted when detection gave up). `close` is
  * forwarded for conversations that had a protocol (after the decoder's `end`), `tick` always;
  * at the end of input every live decoder is ended and its conversation closed.
@@ -102,6 +122,11 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
   const udpCandidates = candidates.filter((c) => c.module.transport !== 'tcp');
   const detect = options.detect ?? true;
   const undetected = stats.counter('packetd_l7_undetected_total', 'Conversations whose protocol neither a port rule nor detection found (ignored)');
+  const prefaceModule = getProtocol(PREFACE_TO);
+  const byPreface = stats.counter(
+    'packetd_l7_preface_overrides_total',
+    'Conversations a port rule gave to HTTP/1 that the client opened with the HTTP/2 connection preface: decoded as http2',
+  );
 
   return (source) =>
     new Observable<L7Event>((subscriber) => {
@@ -111,7 +136,7 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
       const latest = { ts: 0 };
 
       const track = (conv: Conversation): Tracked => {
-        const state: Tracked = { conv, flip: 0, route: undefined, decoder: undefined, detecting: undefined };
+        const state: Tracked = { conv, flip: 0, route: undefined, decoder: undefined, detecting: undefined, preface: undefined };
         tracked.set(conv.id, state);
         let route = routesByPort.get(portKey(conv.transport, conv.server.port));
         if (route === undefined && conv.rolesGuessed) {
@@ -119,7 +144,9 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
           if (route !== undefined) swapRoles(state);
         }
         const detectable = conv.transport === 'tcp' ? tcpCandidates : udpCandidates;
-        if (route !== undefined) startDecoding(state, route);
+        if (route !== undefined && route.module.name === PREFACE_FROM && conv.transport === 'tcp' && prefaceModule !== undefined) {
+          state.preface = { rule: route, held: [], heldBytes: 0, matched: 0 };
+        } else if (route !== undefined) startDecoding(state, route);
         else if (detect && detectable.length > 0) {
           state.detecting = { held: [], heldBytes: 0, dataEvents: 0, rejected: new Uint8Array(detectable.length * 2) };
         }
@@ -157,13 +184,61 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
               return undefined;
             }
             stats.counter('packetd_l7_switched_total', 'Conversations handed from one protocol decoder to another (HTTP/1.1 Upgrade: h2c, …)', { from: protocol, to: name }).inc();
-            // The rule naming the new protocol, if any, gives its options.
-            const next = candidates.find((c) => c.module === module) ?? { module, options: {} };
+            // The rule naming the new protocol, if any, gives its options; else the current rule's do.
+            const next = candidates.find((c) => c.module === module) ?? { module, options: route.options };
             state.route = next;
             state.decoder = module.createDecoder({ ...decoderContext(state, next, out), upgradeRequest: request });
             return state.decoder;
           },
         };
+      };
+
+      /**
+       * HTTP/2 with prior knowledge, on a port a rule gave to HTTP/1: the preface
+       * (`PRI * HTTP/2.0` …) is no HTTP/1 request, and nothing but HTTP/2 starts with it, so
+       * the conversation goes to http2 even when no rule names http2 (the rule asked for HTTP
+       * on that port; the HTTP/1 decoder would only count errors), with the http2 rule's
+       * options if there is one, else the HTTP rule's (the header options are shared).
+       */
+      const checkPreface = (state: Tracked, dir: Direction, payload: Buffer, ts: number): void => {
+        const check = state.preface!;
+        if (dir !== CLIENT_TO_SERVER) {
+          holdForPreface(state, { dir, ts, bytes: Buffer.from(payload), gapBytes: 0 });
+          return;
+        }
+        const n = Math.min(payload.length, CLIENT_PREFACE.length - check.matched);
+        if (payload.compare(CLIENT_PREFACE, check.matched, check.matched + n, 0, n) !== 0) {
+          endPrefaceCheck(state, check.rule, { dir, ts, bytes: payload, gapBytes: 0 });
+        } else if (check.matched + n === CLIENT_PREFACE.length) {
+          byPreface.inc();
+          const module = prefaceModule!;
+          endPrefaceCheck(state, candidates.find((c) => c.module === module) ?? { module, options: check.rule.options }, { dir, ts, bytes: payload, gapBytes: 0 });
+        } else {
+          check.matched += n;
+          holdForPreface(state, { dir, ts, bytes: Buffer.from(payload), gapBytes: 0 });
+        }
+      };
+
+      /** Holds bytes while the preface is undecided; past the detection bound, the rule's protocol it is. */
+      const holdForPreface = (state: Tracked, chunk: HeldChunk): void => {
+        const check = state.preface!;
+        check.held.push(chunk);
+        check.heldBytes += chunk.bytes?.length ?? 0;
+        if (check.heldBytes > MAX_DETECT_BYTES || check.held.length >= MAX_DETECT_EVENTS) endPrefaceCheck(state, check.rule, undefined);
+      };
+
+      /** Starts the chosen decoder on what was held, then `last` (the chunk that decided, not copied). */
+      const endPrefaceCheck = (state: Tracked, route: Route, last: HeldChunk | undefined): void => {
+        const held = state.preface!.held;
+        state.preface = undefined;
+        startDecoding(state, route);
+        if (last !== undefined) held.push(last);
+        for (const chunk of held) {
+          const decoder = state.decoder;
+          if (decoder === undefined) return;
+          if (chunk.bytes === undefined) decoder.gap(chunk.dir, chunk.gapBytes, chunk.ts);
+          else decoder.data(chunk.dir, chunk.bytes, chunk.ts);
+        }
       };
 
       const giveUp = (state: Tracked): void => {
@@ -241,6 +316,7 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
         if (state === undefined) return;
         tracked.delete(conv.id);
         if (state.detecting !== undefined && state.detecting.held.length > 0) undetected.inc();
+        if (state.preface !== undefined) endPrefaceCheck(state, state.preface.rule, undefined);
         if (state.route === undefined) return;
         state.decoder?.end(ts);
         subscriber.next({ kind: 'close', conv, ts });
@@ -260,6 +336,7 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
                 latest.ts = ts;
                 const state = tracked.get(event.conv.id) ?? track(event.conv);
                 if (state.decoder !== undefined) state.decoder.data((event.dir ^ state.flip) as Direction, event.payload, ts);
+                else if (state.preface !== undefined) checkPreface(state, (event.dir ^ state.flip) as Direction, event.payload, ts);
                 else if (state.detecting !== undefined) holdData(state, event.dir, event.payload, ts);
                 break;
               }
@@ -267,7 +344,11 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
                 latest.ts = event.ts;
                 const state = tracked.get(event.conv.id) ?? track(event.conv);
                 if (state.decoder !== undefined) state.decoder.gap((event.dir ^ state.flip) as Direction, event.bytes, event.ts);
-                else if (state.detecting !== undefined) holdGap(state, event.dir, event.bytes, event.ts);
+                else if (state.preface !== undefined) {
+                  // Bytes lost before the preface could be told: the rule's protocol, which resyncs.
+                  const check = state.preface;
+                  endPrefaceCheck(state, check.rule, { dir: (event.dir ^ state.flip) as Direction, ts: event.ts, bytes: undefined, gapBytes: event.bytes });
+                } else if (state.detecting !== undefined) holdGap(state, event.dir, event.bytes, event.ts);
                 break;
               }
               case 'open':

@@ -166,6 +166,70 @@ describe('decodeL7', () => {
     expect(stats.snapshot()).toEqual({});
   });
 
+  describe('HTTP/2 prior knowledge on a port an HTTP/1 rule names', () => {
+    const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
+      const header = Buffer.alloc(9);
+      header.writeUIntBE(payload.length, 0, 3);
+      header[3] = type;
+      header[4] = flags;
+      header.writeUInt32BE(stream, 5);
+      return Buffer.concat([header, payload]).toString('latin1');
+    };
+    // Literal header fields without indexing, new names (RFC 7541 §6.2.2).
+    const fields = (...pairs: [string, string][]) =>
+      Buffer.concat(pairs.map(([n, v]) => Buffer.concat([Buffer.from([0, n.length]), Buffer.from(n), Buffer.from([v.length]), Buffer.from(v)])));
+    const END_STREAM_HEADERS = 0x5;
+    const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+    const settings = frame(4, 0, 0, Buffer.alloc(0));
+    const request = frame(1, END_STREAM_HEADERS, 1, fields([':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'x']));
+    const answer = settings + frame(1, END_STREAM_HEADERS, 1, fields([':status', '200']));
+
+    it('hands the conversation to http2 when the client opens with the preface, even with no http2 rule', () => {
+      const c = conv(8080);
+      const stats = run(
+        [{ protocol: 'http', ports: [8080] }],
+        'o-a-b-r-c|',
+        // The preface cut in two: the choice waits for its last byte.
+        { o: open(c), a: data(c, 0, preface.slice(0, 10)), b: data(c, 0, preface.slice(10) + settings + request), r: data(c, 1, answer), c: close(c) },
+        '------r-c|',
+        { r: 'response 200 s2c client 40000', c: 'close 9' },
+      );
+      expect(stats.snapshot()).toEqual({ 'packetd_l7_preface_overrides_total': 1 });
+    });
+
+    it('keeps HTTP/1 on every other first byte, deciding at once ("P" of POST too)', () => {
+      const c = conv(8080);
+      const stats = run(
+        [{ protocol: 'http', ports: [8080] }],
+        'q-r|',
+        { q: data(c, 0, 'POST /a HTTP/1.1\r\nContent-Length: 0\r\n\r\n'), r: data(c, 1, OK) },
+        'q-r(c|)',
+        { q: 'request POST c2s client 40000', r: 'response 200 s2c client 40000', c: 'close 2' },
+      );
+      expect(stats.snapshot()).toEqual({});
+    });
+
+    it('replays what the server sent before the client spoke, and a gap decides for the rule', () => {
+      const c = conv(8080);
+      run(
+        [{ protocol: 'http', ports: [8080] }],
+        's-q-----c|',
+        { s: data(c, 1, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), q: data(c, 0, GET), c: close(c) },
+        '--(sq)--c|',
+        { s: 'response 200 s2c client 40000', q: 'request GET c2s client 40000', c: 'close 9' },
+      );
+      const g = conv(8080);
+      const gap: StreamEvent = { kind: 'gap', conv: g, dir: 0, ts: 2, bytes: 10 };
+      run(
+        [{ protocol: 'http', ports: [8080] }],
+        'g-q-c|',
+        { g: gap, q: data(g, 0, GET), c: close(g) },
+        '--q-c|',
+        { q: 'request GET c2s client 40000', c: 'close 9' },
+      );
+    });
+  });
+
   it('refuses rules naming unknown protocols', () => {
     expect(() => decodeL7({ stats: new Stats(), rules: [{ protocol: 'nope' }] })).toThrow(/unknown protocol "nope"/);
   });

@@ -4,7 +4,7 @@ import type { Counter } from '../../pipeline/stats.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import {
   CLIENT_PREFACE, DEFAULT_MAX_FRAME_SIZE, errorCodeName, FLAG_ACK, FLAG_END_HEADERS, FLAG_END_STREAM, FLAG_PADDED,
-  FLAG_PRIORITY, FRAME_HEADER_LENGTH, FrameType, plausibleFrameChain, readFrameHeader, SETTINGS_HEADER_TABLE_SIZE,
+  FLAG_PRIORITY, FRAME_HEADER_LENGTH, FrameType, isPlausibleFrameHeader, plausibleFrameChain, readFrameHeader, SETTINGS_HEADER_TABLE_SIZE,
   type FrameHeader,
 } from './frame.js';
 import { HpackDecoder } from './hpack/decoder.js';
@@ -47,8 +47,14 @@ class FrameReader {
   /** Where the current frame's body goes (DATA): undefined for streams not tracked. */
   half: StreamHalf | undefined;
   readonly hpack = new HpackDecoder();
-  /** The largest frame the peer accepts (its SETTINGS_MAX_FRAME_SIZE): bounds resync guesses. */
-  maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+  /**
+   * The largest frame this side may send (the other side's SETTINGS_MAX_FRAME_SIZE): bounds
+   * resync guesses. Unknown (any 24-bit length) until the connection start or that setting is
+   * seen: joined mid-connection, the peer may long have allowed larger frames, and a bound too
+   * low rejects the true frame boundaries (a HEADERS frame followed by a 40 KB DATA frame).
+   */
+  maxFrameSize = LARGEST_FRAME;
+  maxFrameSizeKnown = false;
   /** A header block split over CONTINUATION frames: its stream and the fragments so far. */
   blockStream = 0;
   blockParts: Buffer[] = [];
@@ -80,6 +86,8 @@ export class Http2Decoder implements StreamDecoder {
   private readonly sink = (name: string, value: string): void => this.field(name, value);
   /** Scratch half for header blocks of streams not tracked: decoded only to keep HPACK in step. */
   private scratch = new StreamHalf();
+  /** The client preface or an Upgrade was seen. */
+  private startSeen = false;
 
   constructor(private readonly ctx: DecoderContext) {
     this.options = http2Options(ctx.options);
@@ -97,6 +105,22 @@ export class Http2Decoder implements StreamDecoder {
       stream.upgradeRequest = upgrade;
       stream.request.headersDone = true;
       stream.request.ended = true;
+      this.connectionStarts();
+    }
+  }
+
+  /**
+   * The connection is seen from its start (the client preface, or the 101 of an Upgrade): frame
+   * sizes start at the default, and the server's first bytes are its preface, a SETTINGS frame
+   * (RFC 9113 §3.4), where frames begin for sure.
+   */
+  private connectionStarts(): void {
+    this.startSeen = true;
+    for (const reader of this.readers) {
+      if (!reader.maxFrameSizeKnown) {
+        reader.maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        reader.maxFrameSizeKnown = true;
+      }
     }
   }
 
@@ -222,10 +246,15 @@ export class Http2Decoder implements StreamDecoder {
       if (buf.compare(CLIENT_PREFACE, 0, n, off, off + n) === 0) {
         if (n < CLIENT_PREFACE.length) return this.keep(reader, buf, off);
         reader.state = Read.Header;
+        this.connectionStarts();
         return off + n;
       }
     } else if (buf.length - off < FRAME_HEADER_LENGTH) {
       return this.keep(reader, buf, off);
+    } else if (this.startSeen && buf[off + 3] === FrameType.Settings && isPlausibleFrameHeader(buf, off, LARGEST_FRAME)) {
+      // The server preface: what follows is read frame by frame, whatever the frame sizes.
+      reader.state = Read.Header;
+      return off;
     }
     reader.state = Read.Resync;
     return off;
@@ -498,7 +527,11 @@ export class Http2Decoder implements StreamDecoder {
       const id = payload.readUInt16BE(i);
       const value = payload.readUInt32BE(i + 2);
       if (id === SETTINGS_HEADER_TABLE_SIZE) peer.hpack.setSettingsLimit(value);
-      else if (id === SETTINGS_MAX_FRAME_SIZE && value <= LARGEST_FRAME) peer.maxFrameSize = Math.max(peer.maxFrameSize, value);
+      else if (id === SETTINGS_MAX_FRAME_SIZE && value <= LARGEST_FRAME) {
+        // Frames in flight may still use the older, larger limit.
+        peer.maxFrameSize = peer.maxFrameSizeKnown ? Math.max(peer.maxFrameSize, value) : value;
+        peer.maxFrameSizeKnown = true;
+      }
     }
   }
 

@@ -103,4 +103,42 @@ describe('Http2Decoder', () => {
     expect(detectHttp2(CLIENT_PREFACE.subarray(0, 10), C2S).verdict).toBe('more');
     expect(detectHttp2(Buffer.concat([SETTINGS, frame(1, END_HEADERS, 1, OK)]), S2C).verdict).toBe('yes');
   });
+
+  describe('a DATA frame longer than the default 16 KB limit right behind HEADERS in the first server segment', () => {
+    const big = (n: number) => frame(0, END_STREAM, 1, Buffer.alloc(n, 0x61));
+    const responses = (h: ReturnType<typeof harness>) =>
+      h.messages.map((m) => [m.type, m.attributes['http.response.status_code'], m.attributes['http.response.body.size']]);
+
+    it('is read frame by frame after a seen client preface: the server preface (SETTINGS) starts at a frame', () => {
+      const h = harness();
+      h.decoder.data(C2S, Buffer.concat([CLIENT_PREFACE, SETTINGS, frame(1, END_HEADERS | END_STREAM, 1, GET)]), 1);
+      h.decoder.data(S2C, Buffer.concat([SETTINGS, frame(1, END_HEADERS, 1, OK), big(40000)]), 2);
+      expect(responses(h)).toEqual([['response', 200, 40000]]);
+      expect(h.errors).toEqual([]);
+    });
+
+    it('after an Upgrade, whose settings came in HTTP2-Settings (not seen as a frame)', () => {
+      const upgradeRequest = { protocol: 'http', type: 'request', attributes: { 'http.request.method': 'GET', 'url.path': '/' } } as unknown as L7Message;
+      const h = decoderHarness((ctx) => new Http2Decoder({ ...ctx, upgradeRequest }), 8080);
+      h.decoder.data(S2C, Buffer.concat([SETTINGS, frame(1, END_HEADERS, 1, OK), big(40000)]), 2);
+      expect(responses(h)).toEqual([['response', 200, 40000]]);
+    });
+
+    it('joined mid-connection, where the peer may long have raised SETTINGS_MAX_FRAME_SIZE', () => {
+      const h = harness();
+      h.decoder.data(C2S, frame(1, END_HEADERS | END_STREAM, 1, GET), 1);
+      h.decoder.data(S2C, Buffer.concat([frame(1, END_HEADERS, 1, OK), big(40000).subarray(0, 30000)]), 2);
+      h.decoder.data(S2C, big(40000).subarray(30000), 3);
+      expect(responses(h)).toEqual([['response', 200, 40000]]);
+      expect(h.errors).toEqual([]);
+    });
+
+    it('a server answering the preface in HTTP/1 is not read as frames', () => {
+      const h = harness();
+      h.decoder.data(C2S, Buffer.concat([CLIENT_PREFACE, SETTINGS]), 1);
+      h.decoder.data(S2C, Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'), 2);
+      h.decoder.end();
+      expect(h.messages).toEqual([]);
+    });
+  });
 });
