@@ -352,6 +352,34 @@ describe('reassemble', () => {
     });
   });
 
+  it('takes a RST at the number its receiver acknowledged, or at its sender\'s FIN', () => {
+    const D = endpoint('10.0.0.3', 40001);
+    const stats = runMarbles({
+      packets: 'a-------b-------c-------d-------e-------f-------|',
+      events:  '(ox)----(py)------------------------------------(cd|)',
+      values: {
+        a: tcp(C, S, 0, 'PA', 1, 1, 'one'),
+        // S got bytes 4..9 the capture never showed, and says so; the RST comes at 10
+        b: tcp(D, S, 10, 'FPA', 1, 1, 'bye'),
+        c: tcp(S, C, 20, 'A', 1, 10),
+        d: tcp(C, S, 30, 'R', 10),
+        // Linux takes a RST at the FIN's own number in CLOSE-WAIT
+        e: tcp(S, D, 40, 'A', 1, 5),
+        f: tcp(D, S, 50, 'R', 4),
+      },
+      expected: {
+        o: 'open#1 tcp 10.0.0.1:40000>10.0.0.2:80 guessed',
+        x: 'data#1 c>s one',
+        p: 'open#2 tcp 10.0.0.3:40001>10.0.0.2:80 guessed',
+        y: 'data#2 c>s bye',
+        c: 'close#1 rst @30',
+        d: 'close#2 rst @50',
+      },
+    });
+    expect(stats['packetd_connections_closed_total{reason=rst}']).toBe(2);
+    expect(stats['packetd_tcp_rst_ignored_total{reason=sequence}']).toBeUndefined();
+  });
+
   it('resumes a conversation whose endpoints went on after a RST at the expected number', () => {
     const stats = runMarbles({
       packets: 'a-------b-------c-------d-------e-------f-------|',
