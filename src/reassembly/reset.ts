@@ -5,14 +5,14 @@ import { seqDiff } from './seq.js';
 
 /**
  * How far from where a direction stands a packet may be and still continue it after a reset:
- * TCP's largest window (a 65535 window scaled by 2^14) is far more than any real flight, and a
- * stray packet of another connection lands this close with a chance of about 1 in 4096.
+ * 1 MiB, more than the data in flight on most paths, while a packet of an unrelated connection
+ * lands this close by chance about once in 2000.
  */
 const CONTINUATION_WINDOW = 1 << 20;
 
 /**
  * Whether the receiver of a RST sent in `dir` acts on it, as far as the capture shows the
- * receiver's state. RFC 5961 §3 (what Linux, Windows and the BSDs do): a RST resets only when its
+ * receiver's state. RFC 5961 §3 (as Linux and FreeBSD implement it): a RST resets only when its
  * sequence number is exactly the next one the receiver expects; one elsewhere in the window
  * gets a challenge ACK (and a real peer then answers with an exact RST), one outside is
  * dropped. In SYN-SENT (RFC 793 §3.9) a RST counts only with an ACK of the SYN.
