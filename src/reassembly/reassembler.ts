@@ -11,8 +11,8 @@ import { TcpDelivery, type EventSink } from './tcp-delivery.js';
 
 /**
  * The connection table behind the `reassemble` operator: opens and closes conversations,
- * follows SYN/FIN/RST (a RST only as its receiver would take it, see reset.ts), hands TCP payload to TcpDelivery, passes UDP datagrams through, and
- * drives packet-time ticks and idle expiry.
+ * follows SYN/FIN/RST (a RST only as its receiver would take it: reset.ts), hands TCP payload
+ * to TcpDelivery, passes UDP datagrams through, and drives packet-time ticks and idle expiry.
  */
 export class Reassembler {
   private readonly options: ResolvedOptions;
