@@ -5,20 +5,25 @@ import type { Stats } from '../pipeline/stats.js';
 import { Hop } from './hop.js';
 
 export interface DecodeFramesOptions extends FrameDecoderOptions {
-  /** Receives `packetd_frames_total{result}`, `packetd_decode_errors_total{layer,reason}` and reassembly counters. */
+  /**
+   * Receives `packetd_frames_total{result}`, `packetd_decode_errors_total{layer,reason}`,
+   * `packetd_tunnel_packets_total{type}` and reassembly counters.
+   */
   stats: Stats;
 }
 
 /**
  * Decodes captured frames into TCP/UDP packets: link layer, VLAN tags, IPv4/IPv6 with
- * extension headers, IP fragment reassembly. Frames that are not TCP/UDP over IP, or are
- * malformed, are counted and skipped; the stream never errors because of a frame's bytes.
- * A fragmented datagram comes out once, when its last missing fragment arrives.
+ * extension headers, IP fragment reassembly, tunnels (VXLAN, Geneve, GRE, ERSPAN, IP in IP,
+ * MPLS, PPPoE: the packet inside comes out, with the outer facts in `packet.tunnel`). Frames
+ * that are not TCP/UDP over IP, or are malformed, are counted and skipped; the stream never
+ * errors because of a frame's bytes. A fragmented datagram comes out once, when its last
+ * missing fragment arrives.
  *
  * ```
- * raw:     -a--b--c--d--x--|   (c, d: two fragments of one datagram; x: an ARP frame)
+ * raw:     -a--b--c--d--x--v--|   (c, d: two fragments of one datagram; x: an ARP frame; v: VXLAN)
  * decodeFrames({ stats })
- * packets: -A--B-----D-----|   (D: the reassembled datagram; its raw is d)
+ * packets: -A--B-----D-----V--|   (D: the reassembled datagram, its raw is d; V: the packet inside v)
  * ```
  */
 export function decodeFrames(options: DecodeFramesOptions): OperatorFunction<RawPacket, Packet> {

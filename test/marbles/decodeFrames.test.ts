@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TCP_ACK, TCP_SYN, type Packet, type RawPacket } from '../../src/model/packet.js';
 import { decodeFrames } from '../../src/operators/decodeFrames.js';
 import { Stats } from '../../src/pipeline/stats.js';
-import { ethernet, ipv4, ipv6, linuxSll, linuxSll2, rawPacket, tcp, udp } from '../frames/frame-builder.js';
+import { ethernet, gre, ipv4, ipv6, linuxSll, linuxSll2, rawPacket, tcp, udp, vxlan } from '../frames/frame-builder.js';
 
 const ETHERNET = 1;
 const LINUX_SLL = 113;
@@ -43,6 +43,13 @@ const lastFragment = rawPacket(
   ethernet(0x0800, ipv4('10.1.0.1', '10.1.0.2', { protocol: 17, id: 9, fragmentOffset: 1480 }, datagram.subarray(1480))),
   2_000_000,
 );
+
+const innerTcp = ipv4('192.168.42.1', '192.168.42.2', { protocol: 6 }, tcp(40000, 18680, request, ack));
+const vxlanTcp = rawPacket(
+  ETHERNET,
+  ethernet(0x0800, ipv4('198.18.0.1', '198.18.0.2', { protocol: 17 }, udp(51000, 4789, vxlan(42, ethernet(0x0800, innerTcp))))),
+);
+const greTcp = rawPacket(ETHERNET, ethernet(0x0800, ipv4('198.18.0.2', '198.18.0.1', { protocol: 47 }, gre(0x0800, innerTcp, { key: 7 }))));
 
 function packet(raw: RawPacket, fields: Omit<Packet, 'raw' | 'ts'>): Packet {
   return { raw, ts: raw.ts, ...fields };
@@ -154,6 +161,52 @@ describe('decodeFrames', () => {
       expectObservable(decoded).toBe('---|');
     });
     expect(stats.snapshot()['packetd_ip_reassembly_total{result=unfinished_at_end}']).toBe(2);
+  });
+
+  it('unwraps tunnels: the inner packet, with the outer addresses and id in tunnel; plain packets have none', () => {
+    const stats = new Stats();
+    const inner = {
+      ipVersion: 4 as const,
+      src: '192.168.42.1',
+      dst: '192.168.42.2',
+      proto: 6 as const,
+      srcPort: 40000,
+      dstPort: 18680,
+      tcp: ack,
+      payload: request,
+      payloadLength: request.length,
+    };
+    newScheduler().run(({ cold, expectObservable }) => {
+      const raw = cold('-v-g-a-|', { v: vxlanTcp, g: greTcp, a: ethernetTcp });
+      expectObservable(raw.pipe(decodeFrames({ stats }))).toBe('-V-G-A-|', {
+        V: packet(vxlanTcp, {
+          ...inner,
+          tunnel: {
+            'network.tunnel.type': 'vxlan',
+            'network.tunnel.source.address': '198.18.0.1',
+            'network.tunnel.destination.address': '198.18.0.2',
+            'network.tunnel.id': 42,
+            'network.tunnel.depth': 1,
+          },
+        }),
+        G: packet(greTcp, {
+          ...inner,
+          tunnel: {
+            'network.tunnel.type': 'gre',
+            'network.tunnel.source.address': '198.18.0.2',
+            'network.tunnel.destination.address': '198.18.0.1',
+            'network.tunnel.id': 7,
+            'network.tunnel.depth': 1,
+          },
+        }),
+        A: expect.objectContaining({ src: '10.0.0.1', tunnel: undefined }),
+      });
+    });
+    expect(stats.snapshot()).toMatchObject({
+      'packetd_frames_total{result=ok}': 3,
+      'packetd_tunnel_packets_total{type=vxlan}': 1,
+      'packetd_tunnel_packets_total{type=gre}': 1,
+    });
   });
 
   it('passes errors of the source through', () => {
