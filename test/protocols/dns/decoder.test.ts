@@ -175,3 +175,41 @@ describe('DNS decoder over TCP', () => {
     expect(h.messages).toEqual([]);
   });
 });
+
+describe('DNS decoder: variants and anomalies', () => {
+  const withServer = (address: string, port: number) => {
+    const h = harness('udp');
+    h.decoder.ctx.conv.server = { address, port };
+    return h;
+  };
+
+  it('flags mDNS and LLMNR by the server port, and a query to a group as expecting no reply here', () => {
+    const mdns = withServer('224.0.0.251', 5353);
+    mdns.decoder.data(C2S, query, 1);
+    expect(mdns.messages[0]).toMatchObject({ noReply: true, attributes: { 'network.protocol.name': 'mdns' } });
+    const llmnr = withServer('ff02::1:3', 5355);
+    llmnr.decoder.data(C2S, query, 1);
+    expect(llmnr.messages[0]).toMatchObject({ noReply: true, attributes: { 'network.protocol.name': 'llmnr' } });
+    const unicast = withServer('192.0.2.40', 5355);
+    unicast.decoder.data(C2S, query, 1);
+    unicast.decoder.data(S2C, response, 2);
+    expect(unicast.messages.map((m) => [m.noReply, m.attributes['network.protocol.name']])).toEqual([[undefined, 'llmnr'], [undefined, 'llmnr']]);
+    const dns = harness('udp');
+    dns.decoder.data(C2S, query, 1);
+    expect(dns.messages[0]!.attributes['network.protocol.name']).toBeUndefined();
+  });
+
+  it('keeps a message with a name past 255 bytes, flagged and counted', () => {
+    const h = harness('udp');
+    const label = [63, ...Array(63).fill(0x61)];
+    h.decoder.data(C2S, dnsMessage({ id: 9, question: { name: [...label, ...label, ...label, ...label, 0], type: A } }), 1);
+    expect(h.errors).toEqual(['name_too_long']);
+    expect(h.messages[0]!.attributes).toMatchObject({ 'dns.name_truncated': true, 'dns.question.type': 'A' });
+  });
+
+  it('gives a response its question and id, so one whose query was not seen says what was asked', () => {
+    const h = harness('udp');
+    h.decoder.data(S2C, response, 1);
+    expect(h.messages[0]).toMatchObject({ attributes: { 'dns.question.name': 'www.example.test', 'dns.question.type': 'A' }, details: { id: 0x1234 } });
+  });
+});

@@ -36,4 +36,21 @@ describe('DNS detection', () => {
     expect(detectDns(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x5e, 0x11, 0x22]), C2S, 'tcp')).toEqual({ verdict: 'no' });
     expect(detectDns(Buffer.from([0x00, 0x05, 1, 2, 3, 4, 5]), C2S, 'tcp')).toEqual({ verdict: 'no' });
   });
+
+  it('says no to NetBIOS name service, DNS-shaped but not DNS; yes to LLMNR, which is', () => {
+    // FILESERVER<20> in the first-level encoding: each half-byte a letter A–P, one 32-byte label.
+    const encoded = [32, ...Buffer.from('EGEJEMEFFDEFFCFGEFFCCACACACACACA'), 0];
+    const nameQuery = dnsMessage({ id: 0x7a01, question: { name: encoded, type: 0x20 } });
+    const nodeStatus = dnsMessage({ id: 0x7a02, question: { name: encoded, type: 0x21 } });
+    const registration = dnsMessage({ id: 0x7a03, opcode: 5, question: { name: encoded, type: 0x20 } });
+    for (const message of [nameQuery, nodeStatus, registration]) expect(detectDns(message, C2S, 'udp')).toEqual({ verdict: 'no' });
+    // The same label asking for an A record is a (strange) DNS name.
+    expect(detectDns(dnsMessage({ id: 1, question: { name: encoded, type: A } }), C2S, 'udp')).toEqual({ verdict: 'yes' });
+    expect(detectDns(dnsMessage({ id: 0x5101, question: { name: 'fileserver', type: A } }), C2S, 'udp')).toEqual({ verdict: 'yes' });
+  });
+
+  it('says no to a message with a name past 255 bytes', () => {
+    const label = [63, ...Array(63).fill(0x61)];
+    expect(detectDns(dnsMessage({ id: 1, question: { name: [...label, ...label, ...label, ...label, 0], type: A } }), C2S, 'udp')).toEqual({ verdict: 'no' });
+  });
 });

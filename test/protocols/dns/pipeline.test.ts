@@ -79,6 +79,15 @@ describe('DNS over UDP through the pipeline', () => {
     expect(counters['packetd_match_unmatched_responses_total{protocol=dns}']).toBe(1);
   });
 
+  it('reports a duplicate answer as a roundtrip of its own, its query missing', async () => {
+    // No server here answers one query twice (dnsmasq answers a retry on the same socket once:
+    // captures/dns-edge.pcap), so the duplicate is built: the same response datagram again.
+    const { roundtrips, counters } = await run([udpPacket(client, resolver, 1000, qa), udpPacket(resolver, client, 1300, ra), udpPacket(resolver, client, 1310, ra)]);
+    expect(roundtrips.map(line)).toEqual(['udp 40000->53 A a.test ok 300', 'udp 40000->53 A a.test ok 0']);
+    expect(roundtrips[1]).toMatchObject({ partial: 'request_missing', request: undefined, start: 1310, response: { id: 1 } });
+    expect(counters['packetd_roundtrips_partial_total{partial=request_missing,protocol=dns}']).toBe(1);
+  });
+
   it('ignores UDP that is not DNS, counted as undetected', async () => {
     const { roundtrips, counters } = await run([udpPacket(client, oddPort, 1000, Buffer.from('not dns at all, just bytes'))]);
     expect(roundtrips).toEqual([]);

@@ -38,24 +38,34 @@ export interface TsharkDnsMessage {
   /** Every A and AAAA address in the message, additional section included. */
   a: string[] | undefined;
   aaaa: string[] | undefined;
+  /** The protocol tshark decoded the message as: "dns", "mdns" or "llmnr". */
+  protocol: string;
+}
+
+export interface TsharkDnsOptions {
+  /** Display filter (default `dns`; tshark's `dns` does not match mDNS or LLMNR). */
+  filter?: string;
+  /** Decode-as rules for DNS on other ports (`udp.port==18453,dns`). */
+  decodeAs?: string[];
 }
 
 const FIELDS = [
   'frame.number', 'frame.time_epoch', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'udp.srcport', 'udp.dstport',
   'tcp.srcport', 'tcp.dstport', 'udp.length', 'dns.length', 'dns.id', 'dns.flags.response', 'dns.qry.name',
   'dns.qry.type', 'dns.flags.rcode', 'dns.flags.truncated', 'dns.count.answers', 'dns.count.auth_rr',
-  'dns.response_to', 'dns.time', 'dns.resp.type', 'dns.resp.ttl', 'dns.a', 'dns.aaaa',
+  'dns.response_to', 'dns.time', 'dns.resp.type', 'dns.resp.ttl', 'dns.a', 'dns.aaaa', 'frame.protocols',
 ];
 
 const TYPE_OPT = 41;
 
-/** Every DNS message tshark decodes (on port 53, where tshark looks for DNS). */
-export function tsharkDns(file: string): TsharkDnsMessage[] {
-  const rows = tsharkFields(file, FIELDS, { filter: 'dns' });
+/** Every DNS message tshark decodes (on port 53, where tshark looks for DNS, unless told otherwise). */
+export function tsharkDns(file: string, options: TsharkDnsOptions = {}): TsharkDnsMessage[] {
+  const rows = tsharkFields(file, FIELDS, { filter: options.filter ?? 'dns', decodeAs: options.decodeAs });
   const messages: TsharkDnsMessage[] = [];
   for (const row of rows) {
     const [[frame], [time], ip4src, ip6src, ip4dst, ip6dst, udpSrc, udpDst, tcpSrc, tcpDst, [udpLength], dnsLengths] = row;
-    const [ids, responses, names, qtypes, rcodes, truncated, answers, authorities, responseTo, times, types, ttls, a, aaaa] = row.slice(12);
+    const [ids, responses, names, qtypes, rcodes, truncated, answers, authorities, responseTo, times, types, ttls, a, aaaa, [protocols]] = row.slice(12);
+    const protocol = protocols!.split(':').pop()!;
     const transport = udpSrc.length > 0 ? 'udp' : 'tcp';
     const src = `${ip4src[0] ?? ip6src[0]} ${(transport === 'udp' ? udpSrc : tcpSrc)[0]}`;
     const dst = `${ip4dst[0] ?? ip6dst[0]} ${(transport === 'udp' ? udpDst : tcpDst)[0]}`;
@@ -86,6 +96,7 @@ export function tsharkDns(file: string): TsharkDnsMessage[] {
         records: alone ? recordTypes.map((type, k) => ({ type: typeName(type), ttl: Number(ttls[k]) })) : undefined,
         a: alone ? a : undefined,
         aaaa: alone ? aaaa : undefined,
+        protocol,
       });
     });
   }
@@ -98,8 +109,8 @@ export interface TsharkDnsTransaction {
   response: TsharkDnsMessage | undefined;
 }
 
-export function tsharkDnsTransactions(file: string): TsharkDnsTransaction[] {
-  const messages = tsharkDns(file);
+export function tsharkDnsTransactions(file: string, options: TsharkDnsOptions = {}): TsharkDnsTransaction[] {
+  const messages = tsharkDns(file, options);
   const byQuery = new Map<string, TsharkDnsMessage>();
   for (const m of messages) if (m.response && m.responseTo !== undefined) byQuery.set(`${m.responseTo} ${m.id}`, m);
   return messages.filter((m) => !m.response).map((query) => ({ query, response: byQuery.get(`${query.frame} ${query.id}`) }));
