@@ -11,8 +11,12 @@ neighbour discovery frames where the encapsulation carries Ethernet.
 
 Usage: build-tunnels.py VXLAN_PCAP OUT_DIR   (run by scripts/record-tunnels.sh)
 """
+import logging
 import struct
 import sys
+
+# Raw frames written under a non-Ethernet link type draw a warning per packet: they are meant so.
+logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
 
 from scapy.all import IP, UDP, Ether, IPv6, PcapReader, PcapWriter, Raw
 

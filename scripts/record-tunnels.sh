@@ -86,8 +86,11 @@ get "http://192.168.43.2:$port/hello.txt"
 get "http://192.168.43.2:$port/missing"
 stop_capture
 
-for f in tunnel-vxlan tunnel-vxlan-ipv6 tunnel-vxlan-nested; do
-  summarize "$out/$f.pcap" "$(count_fields "$out/$f.pcap" http.request.method)" 'HTTP requests'
+for entry in tunnel-vxlan:4 tunnel-vxlan-ipv6:2 tunnel-vxlan-nested:2; do
+  f="$out/${entry%%:*}.pcap"
+  requests=$(count_fields "$f" http.request.method -d "tcp.port==$port,http")
+  expect_count "$f" 'HTTP requests' "${entry##*:}" "$requests"
+  summarize "$f" "$requests" 'HTTP requests'
 done
 
 /usr/bin/python3 "$here/build-tunnels.py" "$out/tunnel-vxlan.pcap" "$out"
