@@ -104,7 +104,7 @@ describe('http-nginx.pcap: trace context and credentials', () => {
     const output = roundtrips.map((rt) => JSON.stringify(toRecord(rt))).join('\n');
     expect(output).not.toContain('s3cr3t-token-value');
     expect(output).not.toContain('abc123');
-    const headers = byQuery(roundtrips, 'user=alice').request['headers'] as Record<string, unknown>;
+    const headers = byQuery(roundtrips, 'user=alice').request!['headers'] as Record<string, unknown>;
     expect(headers['authorization']).toBe('REDACTED');
     expect(headers['cookie']).toBe('REDACTED');
   });
@@ -112,7 +112,7 @@ describe('http-nginx.pcap: trace context and credentials', () => {
   it('keeps them when the rule asks to (so the capture really carries them)', async () => {
     const rules = [{ protocol: 'http', ports: [PORT], options: { capture_headers: true, include_sensitive_headers: true } }];
     const { roundtrips } = await runChain(path, rules);
-    const headers = byQuery(roundtrips, 'user=alice').request['headers'] as Record<string, unknown>;
+    const headers = byQuery(roundtrips, 'user=alice').request!['headers'] as Record<string, unknown>;
     expect(headers['authorization']).toBe('Bearer s3cr3t-token-value');
     expect(headers['cookie']).toBe('session=abc123; theme=dark');
   });
@@ -163,7 +163,7 @@ describe('http-pipelined.pcap', () => {
         responseSize: responses[i].size,
       })),
     );
-    expect(roundtrips.reduce((sum, rt) => sum + rt.request.size, 0)).toBe(requests[0].size);
+    expect(roundtrips.reduce((sum, rt) => sum + rt.request!.size, 0)).toBe(requests[0].size);
     expect(decodeErrors(stats)).toEqual({});
   });
 });

@@ -1,12 +1,14 @@
 import { isUtf8 } from 'node:buffer';
-import type { L7Message } from '../../model/message.js';
+import type { L7Message, MessagePartial } from '../../model/message.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/stream.js';
 import { parseTraceparent } from '../trace-context.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import { recordedHeaders, requestAttributes, responseAttributes } from './attributes.js';
 import { classifyStartLine, skipEmptyLines, StartLine } from './detect.js';
+import { Exchange, ExchangeQueue, resolveAfterLoss, type LossResolution } from './exchanges.js';
 import { findHeadEnd, isChunked, parseHead, type HeadEnd, type MessageHead } from './head.js';
 import { httpOptions, type HttpOptions } from './options.js';
+import { findRequestLine, findStatusLine, type StartSearch } from './resync.js';
 
 /** Where a direction's parser is within the byte stream. */
 const enum State {
@@ -18,14 +20,48 @@ const enum State {
   Trailers,
   BodyUntilClose,
   Resync,
+  /** After a 2xx to CONNECT: what the client sends next says whether the tunnel carries HTTP. */
+  TunnelStart,
   Stopped,
 }
 
 const CR = 0x0d;
 const LF = 0x0a;
+const SP = 0x20;
+const TLS_HANDSHAKE = 0x16;
+const TLS_MAJOR = 0x03;
 const MAX_CHUNK_SIZE_LINE = 4096;
-/** Requests whose responses have not started yet; bounded for peers that never answer. */
-const MAX_QUEUED_METHODS = 1024;
+/** Exchanges waiting for a response; bounded for peers that never answer. */
+const MAX_WAITING = 1024;
+/** Exchanges kept for reuse. */
+const MAX_FREE = 64;
+
+/** `packetd.http.pairing`: why a response is reported without its request. */
+export const PAIRING_ATTRIBUTE = 'packetd.http.pairing';
+/** After lost bytes, more than one waiting request may be the one this response answers. */
+const AMBIGUOUS_AFTER_GAP = 'ambiguous_after_gap';
+/** The response answers a request the capture lost in a gap. */
+const REQUEST_LOST_IN_GAP = 'request_lost_in_gap';
+/** `http.tunnel`: the request went through a CONNECT tunnel of this conversation (an HTTP proxy). */
+export const TUNNEL_ATTRIBUTE = 'http.tunnel';
+/** `http.response.interim_count`: 1xx responses (100 Continue, 103 Early Hints) before the final one. */
+export const INTERIM_COUNT_ATTRIBUTE = 'http.response.interim_count';
+
+/**
+ * Named as the request of a response the decoder could not pair (its request was not seen, or
+ * lost bytes leave it ambiguous). No pending request is this object, so the matcher reports
+ * the response on its own (`request_missing`) rather than with the oldest pending request.
+ */
+const UNPAIRED = Object.freeze({
+  protocol: 'http',
+  conv: Object.freeze({ id: -1, transport: 'tcp', client: { address: '', port: 0 }, server: { address: '', port: 0 }, rolesGuessed: false, start: 0 }),
+  dir: CLIENT_TO_SERVER,
+  type: 'request',
+  start: 0,
+  end: 0,
+  size: 0,
+  attributes: Object.freeze({}),
+}) as unknown as L7Message;
 
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -62,8 +98,18 @@ class MessageParser {
   private trailerLineLength = 0;
   private captured: Buffer[] = [];
   private captureLeft = 0;
-  /** Resync: the first byte of the next data starts a line. */
-  private lineStartsNext = false;
+  /** Set when bytes of the current message were lost, or its framing broke. */
+  private partial: MessagePartial | undefined;
+  /** The exchange of the message being read: the request's own, or the one the response answers. */
+  private exchange: Exchange | undefined;
+  /** For a response read without an exchange: why it has none (PAIRING_ATTRIBUTE), if known. */
+  private pairing: string | undefined;
+  /** Feed calls so far, and the one in which the last request ended (two requests in one segment: pipelining). */
+  private feeds = 0;
+  private requestEndFeed = -1;
+  /** Resync: bytes of `carry` already searched. */
+  private searched = 0;
+  private readonly search: StartSearch = { at: -1, keep: 0 };
 
   constructor(
     private readonly decoder: HttpDecoder,
@@ -75,6 +121,7 @@ class MessageParser {
   }
 
   feed(payload: Buffer, ts: number): void {
+    this.feeds++;
     let buf = payload;
     if (this.carry !== undefined) {
       buf = Buffer.concat([this.carry, payload]);
@@ -90,13 +137,13 @@ class MessageParser {
           off = this.readBody(buf, off, ts);
           break;
         case State.ChunkSize:
-          off = this.readChunkSize(buf, off);
+          off = this.readChunkSize(buf, off, ts);
           break;
         case State.ChunkData:
           off = this.readChunkData(buf, off);
           break;
         case State.ChunkDataEnd:
-          off = this.readChunkDataEnd(buf, off);
+          off = this.readChunkDataEnd(buf, off, ts);
           break;
         case State.Trailers:
           off = this.readTrailers(buf, off, ts);
@@ -108,6 +155,9 @@ class MessageParser {
         case State.Resync:
           off = this.resync(buf, off);
           break;
+        case State.TunnelStart:
+          off = this.tunnelStart(buf, off);
+          break;
         case State.Stopped:
           this.decoder.handOver(this.dir, buf, off, ts);
           return;
@@ -116,46 +166,92 @@ class MessageParser {
     if (this.inMessage) this.lastTs = ts;
   }
 
-  /** `bytes` were lost: skip them inside a body of known length, else drop the message and resync. */
-  gap(bytes: number, ts: number): void {
+  /**
+   * `bytes` were lost. Inside a body of known length the message goes on (marked `gap`);
+   * otherwise the message ends there, marked `gap`, and the parser resyncs. What the lost
+   * bytes may have held beyond the message (whole messages) goes to the decoder, so that
+   * pairing never shifts.
+   */
+  gap(bytes: number): void {
+    const ts = this.lastTs;
     switch (this.state) {
       case State.Body:
-      case State.ChunkData:
-        if (bytes > this.remaining) break;
-        this.size += bytes;
-        this.bodySize += bytes;
-        this.remaining -= bytes;
-        this.captureLeft = 0;
-        if (this.remaining === 0) {
-          if (this.state === State.Body) this.complete(ts);
-          else this.state = State.ChunkDataEnd;
+        if (bytes <= this.remaining) {
+          this.skipLost(bytes);
+          if (this.remaining === 0) this.complete(ts);
+          return;
         }
+        // The message ended inside the gap: what follows its end began the next message(s).
+        this.skipLost(this.remaining);
+        this.complete(ts);
+        this.lostAfter(1);
+        this.resyncAfterGap();
+        return;
+      case State.ChunkData:
+        if (bytes <= this.remaining) {
+          this.skipLost(bytes);
+          if (this.remaining === 0) this.state = State.ChunkDataEnd;
+          return;
+        }
+        this.skipLost(this.remaining);
+        this.cutByGap(ts);
+        return;
+      case State.ChunkSize:
+      case State.ChunkDataEnd:
+      case State.Trailers:
+        this.cutByGap(ts);
         return;
       case State.BodyUntilClose:
+        this.partial = 'gap';
         this.size += bytes;
         this.bodySize += bytes;
         this.captureLeft = 0;
         return;
       case State.Stopped:
         return;
+      case State.TunnelStart:
+        // The tunnel's first bytes are lost: nothing says what it carries.
+        this.decoder.release('connect');
+        return;
       case State.Head:
-        if (!this.inMessage) {
-          this.resyncAfterGap();
-          return;
+        if (this.inMessage) {
+          // A head cut short: its message is lost, and counted as lost (a response only when its status says final).
+          this.decoder.ctx.error('gap_in_message');
+          this.lostAfter(this.isRequest || this.carriesFinalStatus() ? 1 : 0);
+        } else {
+          // Between messages: the lost bytes began at least one.
+          this.lostAfter(1);
         }
-        break;
+        this.resyncAfterGap();
+        return;
       case State.Resync:
+        this.lostAfter(0);
         this.resyncAfterGap();
         return;
     }
-    this.decoder.ctx.error('gap_in_message');
-    this.resyncAfterGap();
   }
 
-  /** End of the conversation: a close-delimited body is complete, anything else partial is lost. */
+  /** End of the conversation: a close-delimited body is complete; a body cut short is reported as read. */
   end(): void {
-    if (this.state === State.BodyUntilClose) this.complete(this.lastTs);
-    else if (this.inMessage && this.state !== State.Stopped) this.decoder.ctx.error('truncated');
+    switch (this.state) {
+      case State.BodyUntilClose:
+        this.complete(this.lastTs);
+        break;
+      case State.Body:
+      case State.ChunkSize:
+      case State.ChunkData:
+      case State.ChunkDataEnd:
+      case State.Trailers:
+        this.decoder.ctx.error('truncated');
+        this.partial ??= 'framing';
+        this.complete(this.lastTs);
+        break;
+      case State.Head:
+        if (this.inMessage) this.decoder.ctx.error('truncated');
+        break;
+      default:
+        break;
+    }
     this.state = State.Stopped;
   }
 
@@ -164,29 +260,87 @@ class MessageParser {
     this.carry = undefined;
   }
 
-  private resyncAfterGap(): void {
-    this.reset(State.Resync);
-    this.lineStartsNext = true;
+  /** After a 2xx to CONNECT: the next bytes say what the tunnel carries. */
+  awaitTunnel(): void {
+    this.reset(State.TunnelStart);
   }
 
-  /** Drops the message; `atLineStart` when the bytes that follow begin a line (after a whole head). */
-  private fail(reason: string, atLineStart = false): void {
+  /** The tunnel carries HTTP: messages go on as before. */
+  tunnelCarriesHttp(): void {
+    if (this.state === State.TunnelStart) this.state = State.Head;
+  }
+
+  /** The request parser's exchange while its request is being read. */
+  get exchangeOfRequest(): Exchange | undefined {
+    return this.isRequest ? this.exchange : undefined;
+  }
+
+  private skipLost(bytes: number): void {
+    this.partial = 'gap';
+    this.size += bytes;
+    this.bodySize += bytes;
+    this.remaining -= bytes;
+    this.captureLeft = 0;
+  }
+
+  /** The gap ends the message where its length is unknown: report it, then look for the next. */
+  private cutByGap(ts: number): void {
+    this.decoder.ctx.error('gap_in_message');
+    this.partial = 'gap';
+    this.complete(ts);
+    this.lostAfter(0);
+    this.resyncAfterGap();
+  }
+
+  /** The gap may have held whole messages after the current one: at least `fewest`, how many at most unknown. */
+  private lostAfter(fewest: number): void {
+    if (this.isRequest) this.decoder.requestsLost(fewest, this.lastTs);
+    else this.decoder.responsesLost(fewest);
+  }
+
+  /** A cut response head whose status code was seen and is not 1xx. */
+  private carriesFinalStatus(): boolean {
+    const carry = this.carry;
+    if (carry === undefined) return false;
+    const space = carry.indexOf(SP, 7);
+    return space > 0 && space + 1 < carry.length && carry[space + 1]! >= 0x32 && carry[space + 1]! <= 0x39;
+  }
+
+  private resyncAfterGap(): void {
+    this.reset(State.Resync);
+  }
+
+  /** Bad bytes before a head was read: counted, and the parser resyncs after them. */
+  private fail(reason: string): void {
     this.decoder.ctx.error(reason);
     this.reset(State.Resync);
-    this.lineStartsNext = atLineStart;
+  }
+
+  /** The framing broke after the head was read: the message is reported as read, then the parser resyncs. */
+  private broken(reason: string, ts: number): void {
+    this.decoder.ctx.error(reason);
+    this.partial ??= 'framing';
+    this.complete(ts);
+    this.reset(State.Resync);
   }
 
   private reset(state: State): void {
     this.state = state;
     this.carry = undefined;
     this.scanned = 0;
+    this.searched = 0;
     this.inMessage = false;
     this.startChecked = false;
     this.head = undefined;
     this.size = 0;
     this.bodySize = 0;
     this.remaining = 0;
-    this.lineStartsNext = false;
+    this.chunkLineLength = 0;
+    this.chunkHasDigits = false;
+    this.chunkInExtension = false;
+    this.partial = undefined;
+    this.exchange = undefined;
+    this.pairing = undefined;
     if (this.captured.length > 0) this.captured = [];
   }
 
@@ -202,6 +356,7 @@ class MessageParser {
       if (off === buf.length) return off;
       this.inMessage = true;
       this.start = ts;
+      this.lastTs = ts;
       this.scanned = 0;
     }
     // Most heads come whole in one packet: parse them right away, which checks the start line
@@ -218,7 +373,7 @@ class MessageParser {
       if (kind === StartLine.More) return this.keepForLater(buf, off);
       if (kind !== (this.isRequest ? StartLine.Request : StartLine.Status)) {
         this.fail('bad_start_line');
-        return off;
+        return off + 1;
       }
       this.startChecked = true;
     }
@@ -232,13 +387,13 @@ class MessageParser {
       return this.keepForLater(buf, off);
     }
     if (headEnd - off > options.maxHeaderBytes) {
-      this.fail('header_too_large', true);
+      this.fail('header_too_large');
       return headEnd;
     }
     const head = parseHead(buf, off, headEnd, this.isRequest, options.captureHeaders, this.headEnd);
     if (head === undefined) {
-      this.fail('bad_start_line', true);
-      return headEnd;
+      this.fail('bad_start_line');
+      return off + 1;
     }
     return this.headRead(head, off, headEnd, ts);
   }
@@ -254,7 +409,9 @@ class MessageParser {
   }
 
   private frameRequest(head: MessageHead, ts: number): void {
-    this.decoder.requestStarted(head.method);
+    // A request starting in the segment that ended the previous one: the client does not wait for responses.
+    if (this.feeds === this.requestEndFeed) this.decoder.pipelining = true;
+    this.exchange = this.decoder.requestStarted(head.method, this.start);
     if (isChunked(head)) this.state = State.ChunkSize;
     else this.frameByLength(head.contentLength ?? 0, ts);
   }
@@ -263,14 +420,20 @@ class MessageParser {
     const status = head.statusCode;
     if (status < 200 && status !== 101) {
       // Interim (100 Continue, 103 Early Hints): the final response is still to come.
+      this.decoder.interimSeen();
       this.reset(State.Head);
       return;
     }
-    const method = this.decoder.responseStarted();
+    const decoder = this.decoder;
+    const exchange = decoder.responseStarted(this.start);
+    this.exchange = exchange;
+    this.pairing = decoder.pairing;
+    const method = exchange === undefined ? '' : exchange.method;
     if (status === 101 || (method === 'CONNECT' && status < 300)) {
       this.complete(ts);
-      if (status === 101 && upgradesToH2c(head)) this.decoder.upgrade('http2');
-      else this.decoder.release(status === 101 ? 'upgrade' : 'connect');
+      if (status === 101 && upgradesToH2c(head)) decoder.upgrade('http2');
+      else if (status === 101) decoder.release('upgrade');
+      else decoder.openTunnel();
       return;
     }
     if (method === 'HEAD' || status === 204 || status === 304) this.complete(ts);
@@ -283,7 +446,7 @@ class MessageParser {
   }
 
   private frameByLength(length: number, ts: number): void {
-    if (Number.isNaN(length)) this.fail('bad_content_length', true);
+    if (Number.isNaN(length)) this.broken('bad_content_length', ts);
     else if (length === 0) this.complete(ts);
     else {
       this.remaining = length;
@@ -310,13 +473,13 @@ class MessageParser {
     return end;
   }
 
-  private readChunkSize(buf: Buffer, off: number): number {
+  private readChunkSize(buf: Buffer, off: number, ts: number): number {
     for (; off < buf.length; off++) {
       const c = buf[off]!;
       this.size++;
       if (c === LF) {
         if (!this.chunkHasDigits) {
-          this.fail('bad_chunk_size');
+          this.broken('bad_chunk_size', ts);
           return off + 1;
         }
         this.chunkLineLength = 0;
@@ -327,7 +490,7 @@ class MessageParser {
         return off + 1;
       }
       if (++this.chunkLineLength > MAX_CHUNK_SIZE_LINE) {
-        this.fail('bad_chunk_size');
+        this.broken('bad_chunk_size', ts);
         return off + 1;
       }
       if (this.chunkInExtension) continue;
@@ -335,11 +498,13 @@ class MessageParser {
       if (digit >= 0 && this.remaining < 0x10000000000) {
         this.remaining = this.remaining * 16 + digit;
         this.chunkHasDigits = true;
-      } else if (this.chunkHasDigits && (c === 0x3b /* ; */ || c === 0x20 || c === 0x09 || c === CR)) {
+      } else if (this.chunkHasDigits && (c === 0x3b /* ; */ || c === SP || c === 0x09 || c === CR)) {
         this.chunkInExtension = true;
       } else {
-        this.fail('bad_chunk_size');
-        return off + 1;
+        // Not part of the size line: resync from this byte (the next message may start here).
+        this.size--;
+        this.broken('bad_chunk_size', ts);
+        return off;
       }
     }
     return off;
@@ -354,11 +519,14 @@ class MessageParser {
     return end;
   }
 
-  private readChunkDataEnd(buf: Buffer, off: number): number {
+  private readChunkDataEnd(buf: Buffer, off: number, ts: number): number {
     const c = buf[off]!;
-    this.size++;
     if (c === LF) this.state = State.ChunkSize;
-    else if (c !== CR) this.fail('bad_chunk_end');
+    else if (c !== CR) {
+      this.broken('bad_chunk_end', ts);
+      return off;
+    }
+    this.size++;
     return off + 1;
   }
 
@@ -373,7 +541,7 @@ class MessageParser {
         }
         this.trailerLineLength = 0;
       } else if (c !== CR && ++this.trailerLineLength > this.decoder.options.maxHeaderBytes) {
-        this.fail('header_too_large');
+        this.broken('header_too_large', ts);
         return off + 1;
       }
     }
@@ -381,31 +549,49 @@ class MessageParser {
   }
 
   /**
-   * Looks for the next line that starts a message in this direction (a whole request line, or a
-   * status line), keeping a candidate cut by the packet end for the next data.
+   * Looks for the next message start of this direction anywhere in the bytes (a response may
+   * begin right after body bytes, mid-segment), keeping what may begin one for the next data.
    */
   private resync(buf: Buffer, off: number): number {
-    const expected = this.isRequest ? StartLine.Request : StartLine.Status;
-    let candidate = off;
-    if (!this.lineStartsNext) {
-      const lf = buf.indexOf(LF, off);
-      candidate = lf < 0 ? buf.length + 1 : lf + 1;
+    const search = this.isRequest
+      ? findRequestLine(buf, off, off + this.searched, this.search)
+      : findStatusLine(buf, off + this.searched, this.search);
+    if (search.at >= 0) {
+      this.reset(State.Head);
+      return search.at;
     }
-    while (candidate < buf.length) {
-      const kind = classifyStartLine(buf, candidate, true);
-      if (kind === expected) {
-        this.reset(State.Head);
-        return candidate;
-      }
-      if (kind === StartLine.More) {
-        this.lineStartsNext = true;
-        return this.keepForLater(buf, candidate);
-      }
-      const lf = buf.indexOf(LF, candidate);
-      candidate = lf < 0 ? buf.length + 1 : lf + 1;
+    const keep = Math.max(off, search.keep);
+    // Bytes kept were searched up to where a start could still be cut (the last few bytes).
+    this.searched = Math.max(0, buf.length - keep - 12);
+    if (keep < buf.length) {
+      this.carry = Buffer.from(buf.subarray(keep));
     }
-    this.lineStartsNext = candidate === buf.length;
     return buf.length;
+  }
+
+  /** The client's first bytes through the tunnel: TLS stays opaque, HTTP is decoded. */
+  private tunnelStart(buf: Buffer, off: number): number {
+    const decoder = this.decoder;
+    if (!this.isRequest) {
+      // The server spoke first: not HTTP.
+      decoder.release('connect');
+      return buf.length;
+    }
+    if (buf[off] === TLS_HANDSHAKE) {
+      if (off + 1 === buf.length) return this.keepForLater(buf, off);
+      if (buf[off + 1] === TLS_MAJOR) {
+        decoder.release('connect');
+        return buf.length;
+      }
+    }
+    const kind = classifyStartLine(buf, off, false);
+    if (kind === StartLine.More) return this.keepForLater(buf, off);
+    if (kind !== StartLine.Request) {
+      decoder.release('connect');
+      return buf.length;
+    }
+    decoder.tunnelCarriesHttp();
+    return off;
   }
 
   private complete(ts: number): void {
@@ -417,30 +603,38 @@ class MessageParser {
       details = { headers: recordedHeaders(head.headers!, decoder.options.includeSensitiveHeaders) };
     }
     if (this.captured.length > 0) this.addCapturedBody((details ??= {}));
+    const isRequest = this.isRequest;
     const msg: L7Message = {
       protocol: 'http',
       conv,
       dir: this.dir,
-      type: this.isRequest ? 'request' : 'response',
+      type: isRequest ? 'request' : 'response',
       start: this.start,
       end: ts,
       size: this.size,
-      attributes: this.isRequest
+      attributes: isRequest
         ? requestAttributes(head, conv.server, this.bodySize)
         : responseAttributes(head, this.bodySize),
     };
     if (details !== undefined) msg.details = details;
-    if (this.isRequest) {
+    if (this.partial !== undefined) msg.partial = this.partial;
+    if (decoder.tunnelled) msg.attributes[TUNNEL_ATTRIBUTE] = 'connect';
+    const exchange = this.exchange;
+    if (isRequest) {
       const traceparent = head.traceparent;
       const trace = traceparent === undefined ? undefined : parseTraceparent(traceparent, head.tracestate);
       if (trace !== undefined) msg.trace = trace;
-    } else if (head.statusCode >= 500) {
-      msg.error = true;
+      // Copied: the matcher merges the 101's attributes into the emitted request.
+      if (upgradesToH2c(head)) decoder.upgradeRequest = { ...msg, attributes: { ...msg.attributes } };
+      this.requestEndFeed = this.feeds;
+      this.reset(State.Head);
+      decoder.requestComplete(exchange, msg);
+      return;
     }
-    // Copied: the matcher merges the 101's attributes into the emitted request.
-    if (this.isRequest && upgradesToH2c(head)) decoder.upgradeRequest = { ...msg, attributes: { ...msg.attributes } };
+    if (head.statusCode >= 500) msg.error = true;
+    if (exchange === undefined && this.pairing !== undefined) msg.attributes[PAIRING_ATTRIBUTE] = this.pairing;
     this.reset(State.Head);
-    decoder.ctx.emit(msg);
+    decoder.responseComplete(exchange, msg);
   }
 
   private addCapturedBody(details: Record<string, unknown>): void {
@@ -453,14 +647,33 @@ class MessageParser {
 }
 
 /**
- * HTTP/1.0 and 1.1 decoder for one conversation: a parser per direction, and the methods of
- * requests whose responses are still to come (a response to HEAD has no body; a 2xx to CONNECT
- * opens a tunnel). A 101 or a CONNECT tunnel releases the conversation.
+ * HTTP/1.0 and 1.1 decoder for one conversation: a parser per direction, and the exchanges
+ * (requests, from their first byte on) whose final response has not started yet.
+ *
+ * Pairing is by where messages start, not where they end: a final response head answers the
+ * oldest waiting exchange. A request is emitted when it completes; a response names the
+ * request it answers (`msg.request`), so the matcher pairs exactly. A response that completes
+ * before its request (an early 413, 401, 417 to an upload) is held and emitted right after it.
+ * After lost bytes, `resolveAfterLoss` decides which waiting request a response answers, and
+ * where the capture cannot tell, the response is reported on its own. A 101 releases the
+ * conversation (or hands it to HTTP/2 for h2c); a CONNECT tunnel is decoded when it carries
+ * HTTP, released when it carries anything else (TLS).
  */
 export class HttpDecoder implements StreamDecoder {
   readonly options: HttpOptions;
   private readonly parsers: [MessageParser, MessageParser];
-  private readonly methods: string[] = [];
+  private readonly waiting = new ExchangeQueue();
+  private readonly free: Exchange[] = [];
+  /** Responses the capture may have lost before the next one found: at least, at most. */
+  private lossMin = 0;
+  private lossMax = 0;
+  private readonly resolution: LossResolution = { dropped: 0, candidate: -1, possible: 0, spread: 0 };
+  /** The client was seen sending a request before the previous response had started. */
+  pipelining = false;
+  /** The conversation is a CONNECT tunnel carrying HTTP. */
+  tunnelled = false;
+  /** Why the last response that started has no exchange (PAIRING_ATTRIBUTE), or undefined. */
+  pairing: string | undefined;
 
   constructor(readonly ctx: DecoderContext) {
     this.options = httpOptions(ctx.options);
@@ -471,23 +684,164 @@ export class HttpDecoder implements StreamDecoder {
     this.parsers[dir].feed(payload, ts);
   }
 
-  gap(dir: Direction, bytes: number, ts: number): void {
-    this.parsers[dir].gap(bytes, ts);
+  /** `_ts` is when the loss showed (a later ack), not when the lost bytes passed: messages cut by it end at their last byte seen. */
+  gap(dir: Direction, bytes: number, _ts: number): void {
+    this.parsers[dir].gap(bytes);
   }
 
   end(): void {
-    this.parsers[CLIENT_TO_SERVER].end();
+    const requests = this.parsers[CLIENT_TO_SERVER];
+    requests.end();
     this.parsers[SERVER_TO_CLIENT].end();
+    // A response held for a request whose decoding stopped (released) goes out on its own.
+    const held = requests.exchangeOfRequest?.held;
+    if (held !== undefined) {
+      held.request = UNPAIRED;
+      this.ctx.emit(held);
+    }
   }
 
-  requestStarted(method: string): void {
-    if (this.methods.length === MAX_QUEUED_METHODS) this.methods.shift();
-    this.methods.push(method);
+  /** A request head was read: its exchange waits for a response from now on. */
+  requestStarted(method: string, start: number): Exchange {
+    const exchange = this.free.pop() ?? new Exchange();
+    exchange.method = method;
+    exchange.start = start;
+    if (this.waiting.size === MAX_WAITING) {
+      this.ctx.error('too_many_pending');
+      this.giveUp(this.waiting.shift());
+    }
+    this.waiting.push(exchange);
+    return exchange;
   }
 
-  /** The method of the request this final response answers ('' when the request was not seen). */
-  responseStarted(): string {
-    return this.methods.shift() ?? '';
+  requestComplete(exchange: Exchange | undefined, msg: L7Message): void {
+    this.ctx.emit(msg);
+    if (exchange === undefined) return;
+    exchange.request = msg;
+    exchange.requestDone = true;
+    const held = exchange.held;
+    if (held !== undefined) {
+      exchange.held = undefined;
+      held.request = msg;
+      this.ctx.emit(held);
+    }
+    this.recycle(exchange);
+  }
+
+  /** A 1xx head: counted on the exchange the final response will answer. */
+  interimSeen(): void {
+    if (this.waiting.size > 0 && !this.uncertain()) this.waiting.at(0).interim++;
+  }
+
+  /** A final response head starting at `start`: the exchange it answers, or undefined (then `pairing` says why, if known). */
+  responseStarted(start: number): Exchange | undefined {
+    this.pairing = undefined;
+    const waiting = this.waiting;
+    if (!this.uncertain()) {
+      if (waiting.size === 0) return undefined;
+      // A later request already waiting: it was sent before this response began.
+      if (waiting.size > 1) this.pipelining = true;
+      return waiting.shift();
+    }
+    return this.answerAfterLoss(start);
+  }
+
+  responseComplete(exchange: Exchange | undefined, msg: L7Message): void {
+    if (exchange === undefined) {
+      msg.request = UNPAIRED;
+      this.ctx.emit(msg);
+      return;
+    }
+    if (exchange.interim > 0) msg.attributes[INTERIM_COUNT_ATTRIBUTE] = exchange.interim;
+    exchange.responseFinished = true;
+    if (exchange.requestDone) {
+      msg.request = exchange.request;
+      this.ctx.emit(msg);
+      this.recycle(exchange);
+    } else {
+      exchange.held = msg;
+    }
+  }
+
+  /** Lost server bytes held at least `fewest` whole responses (how many at most is unknown). */
+  responsesLost(fewest: number): void {
+    this.lossMin += fewest;
+    this.lossMax = Infinity;
+  }
+
+  /** Lost client bytes held at least `fewest` requests, their responses still to come. */
+  requestsLost(fewest: number, ts: number): void {
+    const last = this.waiting.last();
+    if (last !== undefined && last.lost) {
+      last.lostMin += fewest;
+      last.lostMax = Infinity;
+      return;
+    }
+    const lost = this.free.pop() ?? new Exchange();
+    lost.lost = true;
+    lost.lostMin = fewest;
+    lost.lostMax = Infinity;
+    lost.start = ts;
+    lost.requestDone = true;
+    if (this.waiting.size === MAX_WAITING) {
+      this.ctx.error('too_many_pending');
+      this.giveUp(this.waiting.shift());
+    }
+    this.waiting.push(lost);
+  }
+
+  private uncertain(): boolean {
+    return this.lossMax !== 0 || this.waiting.lostItems !== 0;
+  }
+
+  private answerAfterLoss(start: number): Exchange | undefined {
+    const waiting = this.waiting;
+    const found = resolveAfterLoss(waiting, this.lossMin, this.lossMax, start, this.pipelining, this.resolution);
+    for (let i = 0; i < found.dropped; i++) this.giveUp(waiting.shift());
+    this.lossMin = 0;
+    this.lossMax = 0;
+    if (found.possible === 0) return undefined;
+    const candidate = waiting.at(0);
+    if (found.possible === 1 && !candidate.lost) return waiting.shift();
+    if (candidate.lost) {
+      candidate.lostMin = Math.max(0, candidate.lostMin - 1 - found.spread);
+      candidate.lostMax -= 1;
+      if (candidate.lostMax <= 0) this.giveUp(waiting.shift());
+    } else {
+      this.giveUp(waiting.shift());
+    }
+    if (found.possible === 1) {
+      this.pairing = REQUEST_LOST_IN_GAP;
+    } else {
+      // The responses that follow answer one of as many requests further on.
+      this.lossMax = found.spread;
+      this.pairing = AMBIGUOUS_AFTER_GAP;
+    }
+    return undefined;
+  }
+
+  /** No response will be paired with this exchange: its request, once emitted, stays unanswered. */
+  private giveUp(exchange: Exchange): void {
+    exchange.responseFinished = true;
+    this.recycle(exchange);
+  }
+
+  private recycle(exchange: Exchange): void {
+    if (!exchange.requestDone || !exchange.responseFinished || exchange.held !== undefined) return;
+    exchange.reset();
+    if (this.free.length < MAX_FREE) this.free.push(exchange);
+  }
+
+  /** A 2xx to CONNECT: the client's next bytes say whether the tunnel is decoded. */
+  openTunnel(): void {
+    this.parsers[CLIENT_TO_SERVER].awaitTunnel();
+    this.parsers[SERVER_TO_CLIENT].awaitTunnel();
+  }
+
+  tunnelCarriesHttp(): void {
+    this.tunnelled = true;
+    this.parsers[CLIENT_TO_SERVER].tunnelCarriesHttp();
+    this.parsers[SERVER_TO_CLIENT].tunnelCarriesHttp();
   }
 
   release(reason: string): void {

@@ -172,22 +172,27 @@ describe('HTTP/1 decoder', () => {
     expect(tunnel.messages[0]!.attributes['url.path']).toBeUndefined();
   });
 
-  it('resyncs at the next request line after a gap, dropping the partial message', () => {
+  it('reports a message cut by a gap as read, then resyncs at the next request line', () => {
     const h = harness();
     h.decoder.data(C2S, Buffer.from('POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123'), 1);
     h.decoder.gap(C2S, 500, 2);
     h.decoder.data(C2S, Buffer.from('tail of something\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n'), 3);
     expect(h.errors).toEqual(['gap_in_message']);
-    expect(h.messages.map((m) => m.attributes['url.path'])).toEqual(['/b']);
-    // A gap inside a Content-Length body keeps the framing.
+    expect(h.messages.map((m) => [m.attributes['url.path'], m.partial, m.end])).toEqual([
+      ['/a', 'gap', 1],
+      ['/b', undefined, 3],
+    ]);
+    // The lost bytes known to be its own count in a cut message's size (the rest of the 16-byte
+    // chunk); a gap inside a Content-Length body keeps the framing.
     h.decoder.data(C2S, Buffer.from('PUT /c HTTP/1.1\r\nContent-Length: 10\r\n\r\n01'), 4);
     h.decoder.gap(C2S, 4, 5);
     h.decoder.data(C2S, Buffer.from('6789GET /d HTTP/1.1\r\n\r\n'), 6);
     expect(h.errors).toEqual(['gap_in_message']);
-    expect(h.messages.map((m) => [m.attributes['url.path'], m.size])).toEqual([
-      ['/b', 28],
-      ['/c', 49],
-      ['/d', 19],
+    expect(h.messages.map((m) => [m.attributes['url.path'], m.size, m.partial])).toEqual([
+      ['/a', 77, 'gap'],
+      ['/b', 28, undefined],
+      ['/c', 49, 'gap'],
+      ['/d', 19, undefined],
     ]);
   });
 
@@ -231,7 +236,10 @@ describe('HTTP/1 decoder', () => {
     expect(h.messages.map((m) => m.type)).toEqual(['request', 'response']);
     const bad = feed([[C2S, 'GET / HTTP/1.1\r\nContent-Length: 12x\r\n\r\nGET /next HTTP/1.1\r\n\r\n']]);
     expect(bad.errors).toEqual(['bad_content_length']);
-    expect(bad.messages.map((m) => m.attributes['url.path'])).toEqual(['/next']);
+    expect(bad.messages.map((m) => [m.attributes['url.path'], m.partial])).toEqual([
+      ['/', 'framing'],
+      ['/next', undefined],
+    ]);
     const chunk = feed([[S2C, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n']]);
     expect(chunk.errors).toEqual(['bad_chunk_size']);
   });
@@ -299,10 +307,15 @@ describe('HTTP/1 decoder', () => {
     expect(messages[0]!.attributes).toMatchObject({ 'server.address': '::1', 'server.port': 81, 'url.path': '/p/q', 'url.query': 'r' });
   });
 
-  it('counts a message cut by the end of the conversation', () => {
+  it('reports a message cut by the end of the conversation as read, marked framing, and counts it', () => {
     const h = feed([[C2S, 'POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc']]);
     h.decoder.end();
     expect(h.errors).toEqual(['truncated']);
-    expect(h.messages).toEqual([]);
+    expect(h.messages.map((m) => [m.type, m.size, m.attributes['http.request.body.size'], m.partial])).toEqual([['request', 42, 3, 'framing']]);
+    // A head cut short has nothing to report.
+    const cut = feed([[C2S, 'POST / HTTP/1.1\r\nContent-Le']]);
+    cut.decoder.end();
+    expect(cut.errors).toEqual(['truncated']);
+    expect(cut.messages).toEqual([]);
   });
 });

@@ -25,8 +25,8 @@ export function feedBytewise(parts: [Direction, string][], options: Record<strin
   return h;
 }
 
-/** A message without its conversation, for compact expectations. */
+/** A message without its conversation and the request a response names, for compact expectations. */
 export function plain(msg: L7Message) {
-  const { conv: _conv, ...rest } = msg;
+  const { conv: _conv, request: _request, ...rest } = msg;
   return rest;
 }
