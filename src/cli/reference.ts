@@ -93,6 +93,7 @@ reassembly:
   max_buffered_bytes_per_connection: 4MiB  # out-of-order bytes held per connection
   tcp_idle_timeout: 5m                     # packet time without traffic before a TCP conversation ends
   udp_idle_timeout: 60s
+  rst_hold: 3s                             # a reset conversation the endpoints go on with resumes
 
 # Pairing requests with responses.
 match:

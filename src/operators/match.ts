@@ -237,7 +237,9 @@ function toRoundTrip(request: L7Message | undefined, response: L7Message | undef
   const status: RoundTripStatus = !answered ? 'unanswered' : error ? 'error' : 'ok';
   const conv = first.conv;
   if (conv.tunnel !== undefined) Object.assign(attributes, conv.tunnel);
-  const end = response === undefined ? request!.end : response.end;
+  // Bytes released from behind a hole keep their own, earlier packet times, so a message's
+  // last event can be older than its first: a roundtrip never ends before it starts.
+  const end = Math.max(response === undefined ? request!.end : response.end, first.start);
   const rt: RoundTrip = {
     protocol: first.protocol,
     transport: conv.transport,

@@ -45,6 +45,7 @@ export interface PipelineConfig {
     maxBufferedBytesPerConnection: number;
     tcpIdleTimeoutUs: number;
     udpIdleTimeoutUs: number;
+    rstHoldUs: number;
   };
   match: { requestTimeoutUs: number; maxPendingPerConversation: number };
   /** OpenTelemetry resource attributes, defaults filled in (ComponentContext.resource). */
@@ -142,6 +143,7 @@ export async function resolvePipeline(raw: unknown, options: ResolveOptions = {}
       maxBufferedBytesPerConnection: config.reassembly.max_buffered_bytes_per_connection,
       tcpIdleTimeoutUs: config.reassembly.tcp_idle_timeout,
       udpIdleTimeoutUs: config.reassembly.udp_idle_timeout,
+      rstHoldUs: config.reassembly.rst_hold,
     },
     match: {
       requestTimeoutUs: config.match.request_timeout,

@@ -119,6 +119,7 @@ export const pipelineFileSchema = z.strictObject({
       max_buffered_bytes_per_connection: sizeOption.default(4 * 1024 * 1024),
       tcp_idle_timeout: durationOption.default(300_000_000),
       udp_idle_timeout: durationOption.default(60_000_000),
+      rst_hold: durationOption.default(3_000_000),
     })
     .prefault({}),
   match: z

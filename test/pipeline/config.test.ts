@@ -37,7 +37,7 @@ describe('pipeline config', () => {
 protocols:
   - { protocol: http, ports: [80, 8080], options: { capture_body_bytes: 0 } }
 detect: false
-reassembly: { max_connections: 1000, max_buffered_bytes_per_connection: 1MiB, tcp_idle_timeout: 2m, udp_idle_timeout: 10 }
+reassembly: { max_connections: 1000, max_buffered_bytes_per_connection: 1MiB, tcp_idle_timeout: 2m, udp_idle_timeout: 10, rst_hold: 1s }
 match: { request_timeout: 250ms, max_pending_per_connection: 16 }
 pipelines:
   errors:
@@ -60,6 +60,7 @@ pipelines:
       maxBufferedBytesPerConnection: 1024 * 1024,
       tcpIdleTimeoutUs: 120_000_000,
       udpIdleTimeoutUs: 10_000_000,
+      rstHoldUs: 1_000_000,
     });
     expect(config.match).toEqual({ requestTimeoutUs: 250_000, maxPendingPerConversation: 16 });
     expect(config.pipelines.map((p) => p.name)).toEqual(['errors', 'all']);
@@ -80,6 +81,7 @@ pipelines:
       maxBufferedBytesPerConnection: 4 * 1024 * 1024,
       tcpIdleTimeoutUs: 300_000_000,
       udpIdleTimeoutUs: 60_000_000,
+      rstHoldUs: 3_000_000,
     });
     expect(config.match).toEqual({ requestTimeoutUs: 30_000_000, maxPendingPerConversation: 1024 });
     expect(config.protocols).toEqual([]);
