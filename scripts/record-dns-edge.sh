@@ -12,14 +12,15 @@
 #                         conversation, two queries with one id, one answer)
 #   dns-server-side.pcap  only what dnsmasq sent (filter `udp and src port 18453`), as a tap on
 #                         the server's side of an asymmetric route sees it: responses, no query
-# The captures that no server produces are built by scripts/dns/build-handmade.py.
+# Then builds, with scapy, the captures that no server here produces (scripts/dns/build-handmade.py:
+# dns-names-handmade.pcap, dns-lookalikes-handmade.pcap).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/record-common.sh" "$@"
 port=18453
 upstream=18454
 
-install_missing tcpdump:tcpdump dnsmasq:dnsmasq-base dig:dnsutils python3:python3 capinfos:tshark
+install_missing tcpdump:tcpdump dnsmasq:dnsmasq-base dig:dnsutils python3:python3 capinfos:tshark 'import scapy.all:python3-scapy'
 
 bindable "$port" udp+tcp 127.0.0.1 || { echo "port $port is busy on 127.0.0.1" >&2; exit 1; }
 bindable "$upstream" udp 127.0.0.1 || { echo "port $upstream is busy on 127.0.0.1" >&2; exit 1; }
@@ -100,3 +101,5 @@ expect_count "$out/dns-edge.pcap" responses 9 "$(count_fields "$out/dns-edge.pca
 expect_count "$out/dns-server-side.pcap" responses 4 "$(count_fields "$out/dns-server-side.pcap" dns.id "${tsh[@]}" -Y 'dns.flags.response==1')"
 expect_count "$out/dns-server-side.pcap" queries 0 "$(count_fields "$out/dns-server-side.pcap" dns.id "${tsh[@]}" -Y 'dns.flags.response==0')"
 for f in dns-edge dns-server-side; do summarize "$out/$f.pcap"; done
+/usr/bin/python3 "$here/dns/build-handmade.py" "$out"
+for f in dns-names-handmade dns-lookalikes-handmade; do summarize "$out/$f.pcap"; done

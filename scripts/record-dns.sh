@@ -7,6 +7,7 @@
 #        PORT=NNNN to listen elsewhere than 53 (tshark then needs `-d udp.port==NNNN,dns`).
 # dnsmasq listens on 127.0.0.1 and ::1; 127.0.0.2 (nothing listens: a query goes unanswered)
 # and 127.0.0.3 (a failing upstream, not captured) must have the port free too.
+# Then runs scripts/record-dns-edge.sh (the edge-case captures, on ports of their own).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/record-common.sh" "$@"
@@ -87,3 +88,4 @@ for expect in dns-udp:15 dns-tcp:8; do
   expect_count "$f" queries "${expect##*:}" "$(count_fields "$f" dns.id -d "udp.port==$port,dns" -d "tcp.port==$port,dns" -Y 'dns.flags.response==0')"
 done
 for f in dns-udp dns-tcp; do summarize "$out/$f.pcap"; done
+"$here/record-dns-edge.sh" "$out"
