@@ -4,6 +4,7 @@
  * `http2.length`, `http2.flags`) occur once per HTTP/2 frame, in order, so they line up; the
  * pseudo-header fields occur once per header block that has them.
  */
+import type { RoundTrip } from '../../src/model/roundtrip.js';
 import { epochToMicros, tsharkFields } from '../helpers/tshark.js';
 
 export interface TsharkStream {
@@ -76,3 +77,24 @@ export function tsharkHttp2Streams(file: string, port: number, decodeAs = true):
   }
   return [...streams.values()].map(({ closed: _closed, ...stream }) => stream);
 }
+
+/** A roundtrip in tshark's shape (stream id 0: packetd does not report it). */
+export function asTshark(rt: RoundTrip): TsharkStream {
+  const a = rt.attributes;
+  const url = a['url.path'] === undefined ? undefined : `${String(a['url.path'])}${a['url.query'] === undefined ? '' : `?${String(a['url.query'])}`}`;
+  return {
+    client: String(rt.client.port),
+    streamId: 0,
+    method: a['http.request.method'] === undefined ? undefined : String(a['http.request.method']),
+    path: url,
+    status: a['http.response.status_code'] === undefined ? undefined : Number(a['http.response.status_code']),
+    start: rt.start,
+    end: rt.end,
+    requestSize: rt.request!.size,
+    responseSize: rt.response?.size ?? 0,
+  };
+}
+
+export const withoutStreamId = ({ streamId: _id, ...rest }: TsharkStream) => rest;
+export const order = (a: { start: number; client: string; end: number }, b: { start: number; client: string; end: number }) =>
+  a.start - b.start || a.client.localeCompare(b.client) || a.end - b.end;

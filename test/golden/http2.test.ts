@@ -8,30 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { toRecord } from '../../src/model/record.js';
 import type { RoundTrip } from '../../src/model/roundtrip.js';
 import { capturePath, decodeErrors, runChain } from './chain.js';
-import { tsharkHttp2Streams, type TsharkStream } from './http2-tshark.js';
+import { asTshark, order, tsharkHttp2Streams, withoutStreamId } from './http2-tshark.js';
 
 const NGINX_PORT = 18443;
 const UPGRADE_PORT = 18444;
-
-function asTshark(rt: RoundTrip): TsharkStream {
-  const a = rt.attributes;
-  const url = a['url.path'] === undefined ? undefined : `${String(a['url.path'])}${a['url.query'] === undefined ? '' : `?${String(a['url.query'])}`}`;
-  return {
-    client: String(rt.client.port),
-    streamId: 0,
-    method: a['http.request.method'] === undefined ? undefined : String(a['http.request.method']),
-    path: url,
-    status: a['http.response.status_code'] === undefined ? undefined : Number(a['http.response.status_code']),
-    start: rt.start,
-    end: rt.end,
-    requestSize: rt.request!.size,
-    responseSize: rt.response?.size ?? 0,
-  };
-}
-
-const withoutStreamId = ({ streamId: _id, ...rest }: TsharkStream) => rest;
-const order = (a: { start: number; client: string; end: number }, b: { start: number; client: string; end: number }) =>
-  a.start - b.start || a.client.localeCompare(b.client) || a.end - b.end;
 
 describe.each([
   { file: 'http2-nginx.pcap', streams: 10 },
