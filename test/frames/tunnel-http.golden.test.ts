@@ -20,7 +20,13 @@ if (!hasTshark) console.warn('tshark is not installed: HTTP in tunnels is not co
 
 type Tunnel = Record<string, unknown> | undefined;
 const underlay = { 'network.tunnel.source.address': '198.18.0.1', 'network.tunnel.destination.address': '198.18.0.2' };
-const erspan = (session: number): Tunnel => ({ 'network.tunnel.type': 'erspan', ...underlay, 'network.tunnel.id': session, 'network.tunnel.depth': 1 });
+const overUnderlay = (type: string, id: number | undefined, depth = 1): Tunnel => ({
+  'network.tunnel.type': type,
+  ...underlay,
+  ...(id === undefined ? {} : { 'network.tunnel.id': id }),
+  'network.tunnel.depth': depth,
+});
+const erspan = (session: number): Tunnel => overUnderlay('erspan', session);
 const ipip = (source: string, destination: string): Tunnel => ({
   'network.tunnel.type': 'ipip',
   'network.tunnel.source.address': source,
@@ -29,7 +35,7 @@ const ipip = (source: string, destination: string): Tunnel => ({
 });
 /** `tunnel`: every roundtrip's; `tunnels`: each roundtrip's, in start order, where conversations differ (scripts/build-tunnels.py). */
 const CAPTURES: Array<{ file: string; transactions: number; tunnel?: Tunnel; tunnels?: Tunnel[] }> = [
-  { file: 'tunnel-vxlan.pcap', transactions: 4, tunnel: { 'network.tunnel.type': 'vxlan', ...underlay, 'network.tunnel.id': 42, 'network.tunnel.depth': 1 } },
+  { file: 'tunnel-vxlan.pcap', transactions: 4, tunnel: overUnderlay('vxlan', 42) },
   {
     file: 'tunnel-vxlan-ipv6.pcap',
     transactions: 2,
@@ -41,10 +47,10 @@ const CAPTURES: Array<{ file: string; transactions: number; tunnel?: Tunnel; tun
       'network.tunnel.depth': 1,
     },
   },
-  { file: 'tunnel-vxlan-nested.pcap', transactions: 2, tunnel: { 'network.tunnel.type': 'vxlan', ...underlay, 'network.tunnel.id': 42, 'network.tunnel.depth': 2 } },
-  { file: 'tunnel-geneve.pcap', transactions: 4, tunnel: { 'network.tunnel.type': 'geneve', ...underlay, 'network.tunnel.id': 0x123456, 'network.tunnel.depth': 1 } },
-  { file: 'tunnel-gretap.pcap', transactions: 4, tunnel: { 'network.tunnel.type': 'gre', ...underlay, 'network.tunnel.id': 1001, 'network.tunnel.depth': 1 } },
-  { file: 'tunnel-gre.pcap', transactions: 4, tunnel: { 'network.tunnel.type': 'gre', ...underlay, 'network.tunnel.depth': 1 } },
+  { file: 'tunnel-vxlan-nested.pcap', transactions: 2, tunnel: overUnderlay('vxlan', 42, 2) },
+  { file: 'tunnel-geneve.pcap', transactions: 4, tunnel: overUnderlay('geneve', 0x123456) },
+  { file: 'tunnel-gretap.pcap', transactions: 4, tunnel: overUnderlay('gre', 1001) },
+  { file: 'tunnel-gre.pcap', transactions: 4, tunnel: overUnderlay('gre', undefined) },
   { file: 'tunnel-erspan.pcap', transactions: 4, tunnels: [erspan(100), erspan(100), erspan(200), erspan(200)] },
   {
     file: 'tunnel-ipip.pcap',

@@ -17,8 +17,9 @@ const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;
 const TEB = 0x6558;
 
+const onEthernet = (ethertype: number, payload: Buffer): RawPacket => rawPacket(LINKTYPE_ETHERNET, ethernet(ethertype, payload));
 const overV4 = (protocol: number, payload: Buffer): RawPacket =>
-  rawPacket(LINKTYPE_ETHERNET, ethernet(ETHERTYPE_IPV4, ipv4('10.0.0.1', '10.0.0.2', { protocol }, payload)));
+  onEthernet(ETHERTYPE_IPV4, ipv4('10.0.0.1', '10.0.0.2', { protocol }, payload));
 const overUdp = (port: number, payload: Buffer): RawPacket => overV4(17, udp(50000, port, payload));
 
 function decodeAll(frames: RawPacket[], options: FrameDecoderOptions = {}): { packets: Packet[]; counters: Record<string, number> } {
@@ -132,8 +133,8 @@ describe('IP in IP', () => {
   it.each([
     ['IPv4 in IPv4', overV4(4, innerV4), V4_INNER, '10.0.0.1'],
     ['IPv6 in IPv4 (6in4)', overV4(41, innerV6), V6_INNER, '10.0.0.1'],
-    ['IPv6 in IPv6', rawPacket(LINKTYPE_ETHERNET, ethernet(ETHERTYPE_IPV6, ipv6('2001:db8::1', '2001:db8::2', 41, innerV6))), V6_INNER, '2001:db8::1'],
-    ['IPv4 in IPv6', rawPacket(LINKTYPE_ETHERNET, ethernet(ETHERTYPE_IPV6, ipv6('2001:db8::1', '2001:db8::2', 4, innerV4))), V4_INNER, '2001:db8::1'],
+    ['IPv6 in IPv6', onEthernet(ETHERTYPE_IPV6, ipv6('2001:db8::1', '2001:db8::2', 41, innerV6)), V6_INNER, '2001:db8::1'],
+    ['IPv4 in IPv6', onEthernet(ETHERTYPE_IPV6, ipv6('2001:db8::1', '2001:db8::2', 4, innerV4)), V4_INNER, '2001:db8::1'],
   ])('%s', (_name, frame, inner, outerSource) => {
     const { packet, counters } = decodeOne(frame);
     expect(innerOf(packet)).toBe(inner);
@@ -146,7 +147,7 @@ describe('IP in IP', () => {
     const payload = gre(ETHERTYPE_IPV4, ipv4('192.168.1.1', '192.168.1.2', { protocol: 6 }, tcp(40000, 80, Buffer.alloc(2000, 0x61))), { key: 9 });
     const first = ipv4('10.0.0.1', '10.0.0.2', { protocol: 47, id: 3, moreFragments: true }, payload.subarray(0, 1480));
     const last = ipv4('10.0.0.1', '10.0.0.2', { protocol: 47, id: 3, fragmentOffset: 1480 }, payload.subarray(1480));
-    const { packets } = decodeAll([rawPacket(LINKTYPE_ETHERNET, ethernet(ETHERTYPE_IPV4, first)), rawPacket(LINKTYPE_ETHERNET, ethernet(ETHERTYPE_IPV4, last))]);
+    const { packets } = decodeAll([onEthernet(ETHERTYPE_IPV4, first), onEthernet(ETHERTYPE_IPV4, last)]);
     expect(packets.map(innerOf)).toEqual(['192.168.1.1:40000 > 192.168.1.2:80 2000']);
     expect(packets[0]!.tunnel).toMatchObject({ 'network.tunnel.type': 'gre', 'network.tunnel.id': 9 });
   });
@@ -154,15 +155,16 @@ describe('IP in IP', () => {
 
 describe('MPLS and PPPoE', () => {
   it('walks an MPLS label stack; the bottom label is the id; IP by its first nibble', () => {
-    const { packet } = decodeOne(rawPacket(LINKTYPE_ETHERNET, ethernet(0x8847, mpls([16001, 300], innerV6))));
+    const { packet } = decodeOne(onEthernet(0x8847, mpls([16001, 300], innerV6)));
     expect(innerOf(packet)).toBe(V6_INNER);
     expect(packet!.tunnel).toEqual({ 'network.tunnel.type': 'mpls', 'network.tunnel.id': 300, 'network.tunnel.depth': 1 });
   });
 
   it('counts a stack of more than 16 labels, and calls a pseudowire control word not IP', () => {
-    const deep = decodeOne(rawPacket(LINKTYPE_ETHERNET, ethernet(0x8847, mpls(new Array<number>(17).fill(100), innerV4))));
+    const deep = decodeOne(onEthernet(0x8847, mpls(new Array<number>(17).fill(100), innerV4)));
     expect(errors(deep.counters)).toEqual({ 'packetd_decode_errors_total{layer=mpls,reason=too_many_labels}': 1 });
-    const pseudowire = decodeOne(rawPacket(LINKTYPE_ETHERNET, ethernet(0x8848, mpls([100], Buffer.concat([Buffer.alloc(4), ethernet(ETHERTYPE_IPV4, innerV4)])))));
+    const controlWord = Buffer.alloc(4);
+    const pseudowire = decodeOne(onEthernet(0x8848, mpls([100], Buffer.concat([controlWord, ethernet(ETHERTYPE_IPV4, innerV4)]))));
     expect(pseudowire.packet).toBeUndefined();
     expect(pseudowire.counters['packetd_frames_total{result=non_ip}']).toBe(1);
   });
@@ -176,11 +178,11 @@ describe('MPLS and PPPoE', () => {
   });
 
   it('unwraps a PPPoE session; discovery frames and PPP control protocols are not IP', () => {
-    const { packet } = decodeOne(rawPacket(LINKTYPE_ETHERNET, ethernet(0x8864, pppoe(0x1234, 0x0057, innerV6))));
+    const { packet } = decodeOne(onEthernet(0x8864, pppoe(0x1234, 0x0057, innerV6)));
     expect(innerOf(packet)).toBe(V6_INNER);
     expect(packet!.tunnel).toEqual({ 'network.tunnel.type': 'pppoe', 'network.tunnel.id': 0x1234, 'network.tunnel.depth': 1 });
-    const discovery = rawPacket(LINKTYPE_ETHERNET, ethernet(0x8863, pppoe(0, 0x0101, Buffer.alloc(4), 0x09)));
-    const lcp = rawPacket(LINKTYPE_ETHERNET, ethernet(0x8864, pppoe(0x1234, 0xc021, Buffer.alloc(8))));
+    const discovery = onEthernet(0x8863, pppoe(0, 0x0101, Buffer.alloc(4), 0x09));
+    const lcp = onEthernet(0x8864, pppoe(0x1234, 0xc021, Buffer.alloc(8)));
     const { packets, counters } = decodeAll([discovery, lcp]);
     expect(packets).toEqual([]);
     expect(counters['packetd_frames_total{result=non_ip}']).toBe(2);
@@ -188,7 +190,7 @@ describe('MPLS and PPPoE', () => {
   });
 
   it('counts a PPPoE header cut short', () => {
-    const { counters } = decodeOne(rawPacket(LINKTYPE_ETHERNET, ethernet(0x8864, Buffer.from('1100', 'hex'))));
+    const { counters } = decodeOne(onEthernet(0x8864, Buffer.from('1100', 'hex')));
     expect(errors(counters)).toEqual({ 'packetd_decode_errors_total{layer=pppoe,reason=truncated}': 1 });
   });
 });
@@ -197,7 +199,7 @@ describe('nesting', () => {
   const nested = (levels: number): RawPacket => {
     let packet = innerV4;
     for (let i = 0; i < levels; i++) packet = ipv4(`10.0.${i}.1`, `10.0.${i}.2`, { protocol: 4 }, packet);
-    return rawPacket(LINKTYPE_ETHERNET, ethernet(ETHERTYPE_IPV4, packet));
+    return onEthernet(ETHERTYPE_IPV4, packet);
   };
 
   it('unwraps 4 levels by default, keeping the outermost tunnel and the depth', () => {
@@ -216,7 +218,7 @@ describe('nesting', () => {
 
 describe('packets outside tunnels', () => {
   it('have no tunnel; consecutive packets of one tunnel share one attributes object', () => {
-    const plain = rawPacket(LINKTYPE_ETHERNET, ethernet(ETHERTYPE_IPV4, innerV4));
+    const plain = onEthernet(ETHERTYPE_IPV4, innerV4);
     const tunnelled = overUdp(4789, vxlan(42, ethernet(ETHERTYPE_IPV4, innerV4)));
     const other = overUdp(4789, vxlan(43, ethernet(ETHERTYPE_IPV4, innerV4)));
     const { packets } = decodeAll([plain, tunnelled, tunnelled, plain, other]);
@@ -243,6 +245,7 @@ describe('PPP and Cisco HDLC link types', () => {
     expect(errors(decodeOne(rawPacket(LINKTYPE_C_HDLC, Buffer.from('0f00', 'hex'))).counters)).toEqual({
       'packetd_decode_errors_total{layer=link,reason=truncated}': 1,
     });
-    expect(decodeOne(rawPacket(LINKTYPE_C_HDLC, Buffer.from('8f008035000000000000', 'hex'))).counters['packetd_frames_total{result=non_ip}']).toBe(1);
+    const slarp = decodeOne(rawPacket(LINKTYPE_C_HDLC, Buffer.from('8f008035000000000000', 'hex')));
+    expect(slarp.counters['packetd_frames_total{result=non_ip}']).toBe(1);
   });
 });
