@@ -148,6 +148,9 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
       const answer = (msg: L7Message, requests: RequestQueue | undefined, protocol: ProtocolEntry): void => {
         if (requests === undefined || requests.size === 0) return emitLone(msg, protocol);
         if (protocol.strategy === 'id') {
+          // A request resent with a pending id (a resolver's retry) waits behind the first: the
+          // one answer a server gives is the first's (it answers a retry only if it lost the
+          // first), so the retry stays pending and is unanswered unless a second answer comes.
           const index = requests.indexOfId(msg.id);
           if (index < 0) return emitLone(msg, protocol);
           return emit(requests.removeAt(index), msg, protocol);
@@ -175,16 +178,7 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         if (own !== undefined) expire(own, msg.start);
         if (msg.type === 'response') answer(msg, own, protocol);
         else if (msg.noReply === true) emit(msg, undefined, protocol);
-        else {
-          if (protocol.strategy === 'id' && own !== undefined) replaceSameId(msg, own, protocol);
-          addRequest(msg, own);
-        }
-      };
-
-      /** A request reusing a pending id (a retry) leaves the earlier one unanswered. */
-      const replaceSameId = (msg: L7Message, own: RequestQueue, protocol: ProtocolEntry): void => {
-        const index = own.indexOfId(msg.id);
-        if (index >= 0) emit(own.removeAt(index), undefined, protocol);
+        else addRequest(msg, own);
       };
 
       const subscription = source.subscribe(

@@ -59,20 +59,19 @@ describe('dns-edge.pcap (dnsmasq, dig)', () => {
     expect(slow[1]!.durationUs).toBeLessThan(600_000);
   });
 
-  it('a retransmission on one socket: tshark pairs the answer with the first query; packetd with the retry', async () => {
+  it('a retransmission on one socket: the answer is the first query\'s, as tshark pairs it; the retry is unanswered', async () => {
     // Two queries with id 0x5eed 1 s apart on one socket, one answer 1.5 s after the first:
     // the slow upstream's delay (dnsmasq forwarded each; it relayed the first upstream answer
     // and dropped the second). So tshark is right: the answer is the first query's, the retry
-    // went unanswered. packetd's matcher lets a query reusing a pending id replace it
-    // (src/operators/match.ts, replaceSameId), which here reads the exchange as a 0.5 s one.
+    // went unanswered. packetd's matcher pairs a response with the oldest pending query of its id.
     const tshark = tsharkDns(file, { decodeAs }).filter((m) => m.id === RETRANSMITTED_ID);
     expect(tshark.map((m) => [m.response, m.responseTo])).toEqual([[false, undefined], [false, undefined], [true, tshark[0]!.frame]]);
     expect(tshark[2]!.timeUs).toBe(tshark[2]!.ts - tshark[0]!.ts);
     const { roundtrips } = await runChain(file, rules);
     const retried = roundtrips.filter((rt) => rt.request?.['id'] === RETRANSMITTED_ID);
     expect(retried.map((rt) => [rt.status, rt.start, rt.end])).toEqual([
-      ['unanswered', tshark[0]!.ts, tshark[0]!.ts],
-      ['ok', tshark[1]!.ts, tshark[2]!.ts],
+      ['ok', tshark[0]!.ts, tshark[2]!.ts],
+      ['unanswered', tshark[1]!.ts, tshark[1]!.ts],
     ]);
   });
 });

@@ -110,13 +110,13 @@ describe('match', () => {
     expect(stats.snapshot()['packetd_roundtrips_partial_total{partial=request_missing,protocol=by-id}']).toBe(1);
   });
 
-  it('leaves a request unanswered when a retry reuses its id', () => {
+  it('pairs a response with the oldest request of its id: a retry waits behind the first', () => {
     run(
       {},
-      'a-b-x|',
+      'a-b-x-|',
       { a: q({ protocol: 'by-id', start: 0, id: 1, name: 'first' }), b: q({ protocol: 'by-id', start: 5, id: 1, name: 'retry' }), x: r({ protocol: 'by-id', start: 6, id: 1, name: 'r' }) },
-      '--b-x|',
-      { b: 'first unanswered 0..0 (0us)', x: 'retry+r ok 5..6 (1us)' },
+      '----x-(y|)',
+      { x: 'first+r ok 0..6 (6us)', y: 'retry unanswered 5..5 (0us)' },
     );
   });
 
