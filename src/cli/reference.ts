@@ -87,6 +87,12 @@ protocols:
 # Also recognise the protocols above by content when no port rule matches a conversation.
 detect: true
 
+# Frame decoding: IP fragments and tunnels (VXLAN, Geneve, GRE, ERSPAN, IP in IP, MPLS, PPPoE).
+frames:
+  max_fragmented_datagrams: 1024           # IP datagrams reassembled at once; the oldest is evicted
+  fragment_timeout: 30s                    # packet time an unfinished datagram waits for its fragments
+  max_tunnel_depth: 4                      # tunnels unwrapped one inside another; deeper is a decode error
+
 # TCP/UDP conversation tracking. Every bound is counted in packetd's stats when hit.
 reassembly:
   max_connections: 262144                  # conversations tracked at once

@@ -40,6 +40,7 @@ export interface PipelineConfig {
   admin: { enabled: boolean; host: string; port: number };
   protocols: ProtocolRule[];
   detect: boolean;
+  frames: { maxFragmentedDatagrams: number; fragmentTimeoutUs: number; maxTunnelDepth: number };
   reassembly: {
     maxConnections: number;
     maxBufferedBytesPerConnection: number;
@@ -138,6 +139,11 @@ export async function resolvePipeline(raw: unknown, options: ResolveOptions = {}
     // No rules means every known protocol on its default ports (decodeL7's reading of []).
     protocols: config.protocols ?? [],
     detect: config.detect,
+    frames: {
+      maxFragmentedDatagrams: config.frames.max_fragmented_datagrams,
+      fragmentTimeoutUs: config.frames.fragment_timeout,
+      maxTunnelDepth: config.frames.max_tunnel_depth,
+    },
     reassembly: {
       maxConnections: config.reassembly.max_connections,
       maxBufferedBytesPerConnection: config.reassembly.max_buffered_bytes_per_connection,

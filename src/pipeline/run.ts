@@ -103,7 +103,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   if (options.signal) packets$ = packets$.pipe(takeUntil(fromEvent(options.signal, 'abort')));
 
   const decoded$ = packets$.pipe(
-    decodeFrames({ stats }),
+    decodeFrames({ stats, ...config.frames }),
     reassemble({ stats, clock: options.clock, ...config.reassembly }),
     decodeL7({ stats, rules: config.protocols, detect: config.detect }),
     match({ stats, ...config.match }),

@@ -113,6 +113,13 @@ export const pipelineFileSchema = z.strictObject({
     .refine((source) => Object.values(source).filter((v) => v !== undefined).length === 1, 'give exactly one of pcap, live, tcpdump'),
   protocols: z.array(protocolRule).optional(),
   detect: z.boolean().default(true),
+  frames: z
+    .strictObject({
+      max_fragmented_datagrams: z.number().int().positive().default(1024),
+      fragment_timeout: durationOption.default(30_000_000),
+      max_tunnel_depth: z.number().int().min(0).default(4),
+    })
+    .prefault({}),
   reassembly: z
     .strictObject({
       max_connections: z.number().int().positive().default(262_144),
