@@ -84,6 +84,7 @@ pipelines:
       rstHoldUs: 3_000_000,
     });
     expect(config.match).toEqual({ requestTimeoutUs: 30_000_000, maxPendingPerConversation: 1024 });
+    expect(config.frames).toEqual({ maxFragmentedDatagrams: 1024, fragmentTimeoutUs: 30_000_000, maxTunnelDepth: 4 });
     expect(config.protocols).toEqual([]);
   });
 
