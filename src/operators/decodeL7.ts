@@ -123,10 +123,14 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
   const detect = options.detect ?? true;
   const undetected = stats.counter('packetd_l7_undetected_total', 'Conversations whose protocol neither a port rule nor detection found (ignored)');
   const prefaceModule = getProtocol(PREFACE_TO);
-  const byPreface = stats.counter(
-    'packetd_l7_preface_overrides_total',
-    'Conversations a port rule gave to HTTP/1 that the client opened with the HTTP/2 connection preface: decoded as http2',
-  );
+  const http2Overrides = (evidence: 'preface' | 'frames') =>
+    stats.counter(
+      'packetd_l7_http2_overrides_total',
+      'Conversations an HTTP/1 rule claimed whose client spoke HTTP/2 (its connection preface, or whole frames when joined mid-connection): decoded as http2',
+      { evidence },
+    );
+  const overriddenByPreface = http2Overrides('preface');
+  const overriddenByFrames = http2Overrides('frames');
 
   return (source) =>
     new Observable<L7Event>((subscriber) => {
@@ -198,7 +202,9 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
        * (`PRI * HTTP/2.0` …) is no HTTP/1 request, and nothing but HTTP/2 starts with it, so
        * the conversation goes to http2 even when no rule names http2 (the rule asked for HTTP
        * on that port; the HTTP/1 decoder would only count errors), with the http2 rule's
-       * options if there is one, else the HTTP rule's (the header options are shared).
+       * options if there is one, else the HTTP rule's (the header options are shared). Joined
+       * after the preface, the client's first segment decides: HTTP/2 when HTTP/1 rejects it
+       * and it is whole plausible HTTP/2 frames (http2's strict detection).
        */
       const checkPreface = (state: Tracked, dir: Direction, payload: Buffer, ts: number): void => {
         const check = state.preface!;
@@ -206,17 +212,27 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
           holdForPreface(state, { dir, ts, bytes: Buffer.from(payload), gapBytes: 0 });
           return;
         }
+        const chunk: HeldChunk = { dir, ts, bytes: payload, gapBytes: 0 };
         const n = Math.min(payload.length, CLIENT_PREFACE.length - check.matched);
         if (payload.compare(CLIENT_PREFACE, check.matched, check.matched + n, 0, n) !== 0) {
-          endPrefaceCheck(state, check.rule, { dir, ts, bytes: payload, gapBytes: 0 });
+          const framesFromJoin =
+            check.matched === 0 &&
+            check.rule.module.detect(payload, CLIENT_TO_SERVER, 'tcp').verdict === 'no' &&
+            prefaceModule!.detect(payload, CLIENT_TO_SERVER, 'tcp').verdict === 'yes';
+          if (framesFromJoin) overriddenByFrames.inc();
+          endPrefaceCheck(state, framesFromJoin ? http2Route(check.rule) : check.rule, chunk);
         } else if (check.matched + n === CLIENT_PREFACE.length) {
-          byPreface.inc();
-          const module = prefaceModule!;
-          endPrefaceCheck(state, candidates.find((c) => c.module === module) ?? { module, options: check.rule.options }, { dir, ts, bytes: payload, gapBytes: 0 });
+          overriddenByPreface.inc();
+          endPrefaceCheck(state, http2Route(check.rule), chunk);
         } else {
           check.matched += n;
           holdForPreface(state, { dir, ts, bytes: Buffer.from(payload), gapBytes: 0 });
         }
+      };
+
+      const http2Route = (rule: Route): Route => {
+        const module = prefaceModule!;
+        return candidates.find((c) => c.module === module) ?? { module, options: rule.options };
       };
 
       /** Holds bytes while the preface is undecided; past the detection bound, the rule's protocol it is. */

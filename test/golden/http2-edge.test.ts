@@ -6,7 +6,8 @@
  * - http2-big-frames.pcap: a python3-h2 server writing HEADERS and a 17 KB DATA frame (above
  *   the default 16 KB limit; its clients allow 1 MiB) in one segment: after an HTTP/1.1 Upgrade
  *   whose settings only travel in HTTP2-Settings, and on a connection the tap joined after the
- *   settings exchange. Before, packetd found no frame boundary there and lost `:status 200`.
+ *   settings exchange (on a port an http rule claims, the client's whole frames hand it to
+ *   http2). Before, packetd found no frame boundary there and lost `:status 200`.
  * Every stream is compared with tshark's reading, field by field.
  */
 import { lastValueFrom, map, toArray } from 'rxjs';
@@ -36,7 +37,7 @@ describe.runIf(tsharkRuns())('http2-h1-port.pcap: h2c prior knowledge on a port 
     expect(roundtrips.every((rt) => rt.protocol === 'http2')).toBe(true);
     expect(decodeErrors(stats)).toEqual({});
     // Four connections (two curl, nghttp, h2load), each handed over once.
-    expect(stats.snapshot()['packetd_l7_preface_overrides_total']).toBe(4);
+    expect(stats.snapshot()['packetd_l7_http2_overrides_total{evidence=preface}']).toBe(4);
   });
 
   it('does the same on port 8080 with no rules (HTTP/1 default ports; http2 is not named)', async () => {
@@ -81,10 +82,15 @@ describe.runIf(tsharkRuns())('http2-big-frames.pcap: a DATA frame above 16 KB ri
     expect(upgraded[1]!.response!.size).toBe(9 + 18 + 9 + 17000);
     expect(upgraded[1]!.end).toBe(epochToMicros(stream1[stream1.length - 1]![0]![0]!));
     expect(stats.snapshot()['packetd_l7_switched_total{from=http,to=http2}']).toBe(1);
+    expect(decodeErrors(stats)).toEqual({});
   });
 
-  it('joined after the settings exchange: the stream is answered as tshark reads it', async () => {
-    const { roundtrips, stats } = await runChain(path, [{ protocol: 'http2', ports: [BIG_PORT] }]);
+  it('joined after the settings exchange: the stream is answered as tshark reads it, under an http2 rule and an http one', async () => {
+    const byHttp2 = await runChain(path, [{ protocol: 'http2', ports: [BIG_PORT] }]);
+    const { roundtrips, stats } = await runChain(path, [{ protocol: 'http', ports: [BIG_PORT] }]);
+    // No preface to see: the client's first segment, whole HEADERS the HTTP/1 decoder rejects, decides.
+    expect(stats.snapshot()['packetd_l7_http2_overrides_total{evidence=frames}']).toBe(1);
+    expect(byHttp2.roundtrips.filter((rt) => rt.attributes['url.path'] === '/late')).toEqual(roundtrips.filter((rt) => rt.attributes['url.path'] === '/late'));
     const late = roundtrips.filter((rt) => rt.attributes['url.path'] === '/late');
     const client = String(late[0]!.client.port);
     const theirs = tsharkHttp2Streams(path, BIG_PORT).filter((s) => s.client === client).map(withoutStreamId);

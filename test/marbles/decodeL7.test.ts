@@ -194,7 +194,19 @@ describe('decodeL7', () => {
         '------r-c|',
         { r: 'response 200 s2c client 40000', c: 'close 9' },
       );
-      expect(stats.snapshot()).toEqual({ 'packetd_l7_preface_overrides_total': 1 });
+      expect(stats.snapshot()).toEqual({ 'packetd_l7_http2_overrides_total{evidence=preface}': 1 });
+    });
+
+    it('joined after the preface: whole HTTP/2 frames the HTTP/1 decoder rejects go to http2', () => {
+      const c = conv(8080);
+      const stats = run(
+        [{ protocol: 'http', ports: [8080] }],
+        'q-r|',
+        { q: data(c, 0, request), r: data(c, 1, frame(1, END_STREAM_HEADERS, 1, fields([':status', '200']))) },
+        '--r(c|)',
+        { r: 'response 200 s2c client 40000', c: 'close 2' },
+      );
+      expect(stats.snapshot()).toEqual({ 'packetd_l7_http2_overrides_total{evidence=frames}': 1 });
     });
 
     it('keeps HTTP/1 on every other first byte, deciding at once ("P" of POST too)', () => {
