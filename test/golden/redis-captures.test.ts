@@ -116,7 +116,7 @@ describe.runIf(tsharkRuns())('Redis captures against tshark', () => {
     // The 12 KB value crossed ~13 segments each way; sizes are the bytes on the wire.
     const big = roundtrips.find((rt) => queryText(rt).startsWith('SET big '))!;
     const bigConn = big.client.port;
-    expect(big.request.size).toBe(12_288 + 27 + 5);
+    expect(big.request?.size).toBe(12_288 + 27 + 5);
     expect(roundtrips.find((rt) => queryText(rt) === 'GET big')!.response!.size).toBe(8 + 12_288 + 2);
     expect(bytesByClientPort(roundtrips, 'request').get(bigConn)).toBe(tshark.clientBytes.get(bigConn));
     expect(bytesByClientPort(roundtrips, 'response').get(bigConn)).toBe(tshark.serverBytes.get(bigConn));

@@ -6,6 +6,8 @@ export interface BinaryOwner {
   /** A whole packet (header and body); `key` only when keys are kept. */
   binaryPacket(header: BinaryHeader, key: string | undefined, start: number, size: number, ts: number): void;
   readerError(reason: string): void;
+  /** A header that cannot be one where a packet must start: the conversation is not memcached. */
+  foreign(reason: string): void;
 }
 
 /**
@@ -45,8 +47,8 @@ export class BinaryReader {
         if (this.headerBytes < HEADER_BYTES) return;
         const header = readHeader(this.header, 0);
         if (!isPlausible(header, this.magic) || header.bodyLength > MAX_BODY) {
-          this.owner.readerError('bad_binary_header');
           this.stopped = true;
+          this.owner.foreign('bad_binary_header');
           return;
         }
         this.current = header;
@@ -76,6 +78,11 @@ export class BinaryReader {
 
   end(): void {
     if (!this.stopped && (this.headerBytes > 0 || this.current !== undefined)) this.owner.readerError('truncated');
+    this.stopped = true;
+  }
+
+  /** The owner gave up on the conversation. */
+  halt(): void {
     this.stopped = true;
   }
 

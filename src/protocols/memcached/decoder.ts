@@ -10,6 +10,8 @@ import { TextReader } from './text-reader.js';
 
 /** Requests awaiting replies, bounded like the matcher's pending list (the oldest is dropped). */
 const MAX_PENDING = 1024;
+/** Text lines memcached rejects, held until the conversation shows it is memcached; past this the oldest goes out. */
+const MAX_HELD = 64;
 
 /** Reply words that report an outcome: kept as `db.response.status_code`. */
 const STATUS_WORDS: ReadonlySet<string> = new Set(['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND', 'DELETED', 'TOUCHED', 'OK', 'RESET']);
@@ -49,6 +51,13 @@ export class MemcachedDecoder implements StreamDecoder {
   /** Text: keys asked by each request awaiting its reply (-1: not a retrieval). */
   private readonly textPending: number[] = [];
   private readonly binaryPending: BinaryPending[] = [];
+  /**
+   * Text: whether the conversation has shown it is memcached (a reply, or a command its grammar
+   * accepts). Until then lines memcached would reject are held back, so that text of another
+   * protocol given up on (`foreign`) leaves no record.
+   */
+  private proven = false;
+  private readonly held: L7Message[] = [];
 
   constructor(private readonly ctx: DecoderContext) {
     this.options = memcachedOptions(ctx.options);
@@ -76,11 +85,28 @@ export class MemcachedDecoder implements StreamDecoder {
     } else if (this.binary === false) {
       this.text![CLIENT_TO_SERVER].end();
       this.text![SERVER_TO_CLIENT].end();
+      this.prove();
     }
+  }
+
+  /** The conversation is taken as memcached: held commands go out, in order. */
+  private prove(): void {
+    this.proven = true;
+    for (const msg of this.held) this.ctx.emit(msg);
+    this.held.length = 0;
   }
 
   readerError(reason: string): void {
     this.ctx.error(reason);
+  }
+
+  /** Not memcached (forced on another protocol's port): the conversation is handed back, counted. */
+  foreign(reason: string): void {
+    this.ctx.error(reason);
+    for (const reader of this.text ?? this.binaryReaders!) reader.halt();
+    // What it held was that protocol's text, not commands.
+    this.held.length = 0;
+    this.ctx.release('not_memcached');
   }
 
   private choose(dir: Direction, first: number): void {
@@ -114,10 +140,19 @@ export class MemcachedDecoder implements StreamDecoder {
       const retrieval = command.shape === Shape.Retrieval || command.shape === Shape.TouchRetrieval;
       this.textPending.push(retrieval ? command.keys : -1);
     }
+    if (!this.proven) {
+      if (command.rejected === true) {
+        if (this.held.length === MAX_HELD) this.ctx.emit(this.held.shift()!);
+        this.held.push(msg);
+        return;
+      }
+      this.prove();
+    }
     this.ctx.emit(msg);
   }
 
   textReply(first: string, values: number, start: number, size: number, ts: number): void {
+    if (!this.proven) this.prove();
     // A reply to a request not seen (joined mid-stream) still goes to the matcher, which counts it.
     const keys = this.textPending.shift() ?? -1;
     const error = isErrorReply(first);

@@ -23,7 +23,11 @@ import { MEMCACHED_OPTION_NAMES } from './options.js';
  * `memcached.hits` (values returned) and `memcached.misses` (keys asked for that returned none).
  *
  * Detected by content on any port: binary magic with a plausible header, or a text command line
- * that follows its command's exact grammar.
+ * that follows its command's exact grammar. Forced on another protocol, it gives the
+ * conversation up (`ctx.release`, reason `not_memcached`) at an HTTP request line, a reply line
+ * memcached never sends or an impossible binary header; lines memcached would reject are held
+ * until a reply (or a well-formed command) shows it is memcached, so such a conversation leaves
+ * no record.
  */
 export const memcached: ProtocolModule = {
   name: 'memcached',

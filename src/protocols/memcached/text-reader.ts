@@ -1,5 +1,6 @@
+import { isHttpRequestLine } from '../shared/http-line.js';
 import { LINE_KEPT, LINE_TOO_LONG, LineCarry } from '../shared/line-carry.js';
-import { opensBlock, parseCommandLine, rejectedCommandLine, Shape, type CommandLine } from './text.js';
+import { isReplyLine, opensBlock, parseCommandLine, rejectedCommandLine, Shape, type CommandLine } from './text.js';
 
 /** What the text readers report to. */
 export interface TextOwner {
@@ -7,6 +8,8 @@ export interface TextOwner {
   /** A whole reply: its first word (`STORED`, `VALUE`, `END`, `ERROR`, …) and the values it held. */
   textReply(first: string, values: number, start: number, size: number, ts: number): void;
   readerError(reason: string): void;
+  /** A line no memcached peer sends (an HTTP request line, a reply memcached has not): not memcached. */
+  foreign(reason: string): void;
 }
 
 const enum State {
@@ -42,6 +45,8 @@ export class TextReader {
   private first = '';
   private inBlock = false;
   private values = 0;
+  /** The bytes were found not to be memcached: nothing more is read. */
+  private halted = false;
 
   constructor(
     private readonly owner: TextOwner,
@@ -51,7 +56,7 @@ export class TextReader {
   feed(buf: Buffer, ts: number): void {
     const len = buf.length;
     let off = 0;
-    while (off < len) {
+    while (off < len && !this.halted) {
       if (!this.inMessage) {
         this.inMessage = true;
         this.start = ts;
@@ -87,6 +92,10 @@ export class TextReader {
       const { line, start: lineStart } = lines;
       let lineEnd = lines.end;
       if (lineEnd > lineStart && line[lineEnd - 1] === CR) lineEnd--;
+      if (this.isRequest && isHttpRequestLine(line, lineStart, lineEnd)) {
+        this.owner.foreign('http_request_line');
+        break;
+      }
       const text = line.toString('latin1', lineStart, lineEnd);
       if (this.isRequest) this.commandLine(text, ts);
       else this.replyLine(text, ts);
@@ -106,6 +115,12 @@ export class TextReader {
 
   end(): void {
     if (this.inMessage) this.owner.readerError('truncated');
+    this.reset();
+  }
+
+  /** The owner gave up on the conversation. */
+  halt(): void {
+    this.halted = true;
     this.reset();
   }
 
@@ -151,6 +166,10 @@ export class TextReader {
     const parts = words(text);
     const first = parts[0] ?? '';
     if (!this.inBlock) {
+      if (!isReplyLine(first, text)) {
+        this.owner.foreign('bad_reply');
+        return;
+      }
       this.first = first;
       this.values = 0;
       if (opensBlock(first)) this.inBlock = true;

@@ -82,6 +82,8 @@ export interface CommandLine {
   keys: number;
   /** Ends in `noreply` (or is `quit`): the server sends nothing back. */
   noReply: boolean;
+  /** Not a command memcached accepts (unknown, or bad arguments): it will answer an error. */
+  rejected?: true;
 }
 
 /**
@@ -129,7 +131,23 @@ export function parseCommandLine(words: string[]): CommandLine | undefined {
  */
 export function rejectedCommandLine(words: string[]): CommandLine | undefined {
   const [name, ...args] = words;
-  return name === undefined ? undefined : { name, shape: Shape.Other, args, dataBytes: 0, keys: 0, noReply: false };
+  return name === undefined ? undefined : { name, shape: Shape.Other, args, dataBytes: 0, keys: 0, noReply: false, rejected: true };
+}
+
+/** First words of the replies memcached sends (protocol.txt), besides numbers (incr/decr). */
+const REPLY_WORDS: ReadonlySet<string> = new Set([
+  'STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND', 'DELETED', 'TOUCHED', 'OK', 'RESET', 'END', 'VALUE', 'STAT', 'ITEM',
+  'PREFIX', 'ERROR', 'CLIENT_ERROR', 'SERVER_ERROR', 'VERSION', 'BUSY', 'BADCLASS', 'NOSPARE', 'NOTFULL', 'UNSAFE',
+  'SAME', 'VA', 'HD', 'EN', 'NF', 'NS', 'EX', 'MN', 'ME', 'mg',
+]);
+
+/**
+ * Whether a reply line starting with `first` is one memcached sends: a reply word, a number,
+ * or a `key=value …` line (`lru_crawler metadump`, `watch`). A status line (`HTTP/1.1 200 OK`)
+ * or any other text is not.
+ */
+export function isReplyLine(first: string, line: string): boolean {
+  return REPLY_WORDS.has(first) || /^\d{1,20}$/.test(first) || first.startsWith('ERROR') || /^[a-z_]+=/.test(line) || line.length === 0;
 }
 
 /** Reply lines that open a multi-line reply closed by `END`. */

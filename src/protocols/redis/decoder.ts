@@ -11,6 +11,8 @@ import { BANG, GREATER, MINUS, STAR, TYPE_NAMES } from './resp.js';
 
 /** Elements read from a push or subscribed-mode array: kind, channel, count. */
 const PUSH_ELEMENTS = 3;
+/** Inline commands held until the conversation shows it is Redis; past this the oldest goes out. */
+const MAX_HELD = 64;
 
 /** The command as sent (arguments past MAX_SHOWN_ARGUMENTS elided). */
 function shownText(command: Command, values: string[], argc: number): string {
@@ -45,6 +47,13 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
   private confirmationsLeft = 0;
   private confirmationKind = PubSub.None;
   private pushes: Counter | undefined;
+  /**
+   * Whether the conversation has shown it is Redis: a RESP reply, or a command sent as a RESP
+   * array. Until then inline commands (any text line reads as one) are held back, so that text
+   * of another protocol given up on (`foreign`) leaves no record.
+   */
+  private proven = false;
+  private readonly held: L7Message[] = [];
 
   constructor(private readonly ctx: DecoderContext) {
     this.options = redisOptions(ctx.options);
@@ -62,10 +71,28 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
   end(): void {
     this.readers[CLIENT_TO_SERVER].end();
     this.readers[SERVER_TO_CLIENT].end();
+    this.prove();
+  }
+
+  /** The conversation is taken as Redis: held commands go out, in order. */
+  private prove(): void {
+    this.proven = true;
+    for (const msg of this.held) this.ctx.emit(msg);
+    this.held.length = 0;
   }
 
   readerError(reason: string): void {
     this.ctx.error(reason);
+  }
+
+  /** Not Redis (forced on another protocol's port): the conversation is handed back, counted. */
+  foreign(reason: string): void {
+    this.ctx.error(reason);
+    this.readers[CLIENT_TO_SERVER].halt();
+    this.readers[SERVER_TO_CLIENT].halt();
+    // What it held was that protocol's text, not commands.
+    this.held.length = 0;
+    this.ctx.release('not_redis');
   }
 
   keepElements(type: number): number {
@@ -92,7 +119,7 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
     const attributes = commandAttributes(operation, queryText, this.namespace);
     this.track(command, values[1], argc);
     this.pending.push(command.kind, argc - 1);
-    this.ctx.emit({
+    const msg: L7Message = {
       protocol: 'redis',
       conv: this.ctx.conv,
       dir: CLIENT_TO_SERVER,
@@ -101,7 +128,16 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
       end: ts,
       size: reader.size,
       attributes,
-    });
+    };
+    if (!this.proven) {
+      if (reader.inline) {
+        if (this.held.length === MAX_HELD) this.ctx.emit(this.held.shift()!);
+        this.held.push(msg);
+        return;
+      }
+      this.prove();
+    }
+    this.ctx.emit(msg);
   }
 
   /** Connection state the following replies and commands depend on. */
@@ -125,6 +161,7 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
   }
 
   private reply(reader: RespReader, ts: number): void {
+    if (!this.proven) this.prove();
     const type = reader.type;
     if (type === GREATER || (type === STAR && this.subscribed && !this.resp3)) {
       const kind = pushKind(reader.values[0]);

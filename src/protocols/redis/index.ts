@@ -20,7 +20,11 @@ import { REDIS_OPTION_NAMES } from './options.js';
  * (the error prefix: `ERR`, `WRONGTYPE`, `NOAUTH`, …). The record's `response.type` names the
  * reply's RESP type (`bulk_string`, `integer`, `array`, `map`, `error`, …).
  *
- * Detected by content on any port from a client's `*<count>\r\n$`.
+ * Detected by content on any port from a client's `*<count>\r\n$`. Forced on another protocol
+ * (a rule naming a port that carries HTTP), it gives the conversation up (`ctx.release`,
+ * reason `not_redis`) at an HTTP request line or a server byte that starts no RESP value;
+ * inline commands are held until a RESP reply (or a RESP array command) shows it is Redis, so
+ * such a conversation leaves no record.
  */
 export const redis: ProtocolModule = {
   name: 'redis',

@@ -1,3 +1,4 @@
+import { isHttpRequestLine } from '../shared/http-line.js';
 import { LINE_TOO_LONG, LineCarry } from '../shared/line-carry.js';
 import { commandOf, type Command } from './commands.js';
 import {
@@ -12,6 +13,11 @@ export interface RespOwner {
   readerError(reason: string): void;
   /** Replies: how many elements of a top-level aggregate of `type` to keep as text in `values`. */
   keepElements(type: number): number;
+  /**
+   * Bytes no Redis peer sends (a reply byte that starts no RESP value, an HTTP request line):
+   * the conversation is not Redis. The reader reads nothing more.
+   */
+  foreign(reason: string): void;
 }
 
 const enum State {
@@ -67,6 +73,8 @@ export class RespReader {
   size = 0;
   /** Requests: the command named by the first element. */
   command: Command | undefined;
+  /** Requests: an inline command (a plain text line), not an array. */
+  inline = false;
   /**
    * Kept elements by index: a request's arguments from index 1; the first elements of a reply
    * aggregate; or at 0 the text of a top-level error reply.
@@ -75,6 +83,8 @@ export class RespReader {
 
   private state = State.Type;
   private inMessage = false;
+  /** The bytes were found not to be Redis: nothing more is read. */
+  private halted = false;
   /** While resyncing, malformed lines are skipped without counting more errors. */
   private resyncing = false;
   private depth = 0;
@@ -105,7 +115,7 @@ export class RespReader {
     let off = 0;
     /** Where the current message's bytes begin in `buf`. */
     let from = 0;
-    while (off < len) {
+    while (off < len && !this.halted) {
       switch (this.state) {
         case State.Type: {
           if (!this.inMessage) {
@@ -122,6 +132,11 @@ export class RespReader {
               this.state = State.Inline;
             }
             break;
+          }
+          if (!this.isRequest && RESP_TYPES[c] === 0 && !this.resyncing) {
+            // In step with the server, a byte that starts no RESP value: a Redis server never sends it.
+            this.owner.foreign('bad_reply_type');
+            return;
           }
           this.lineType = c;
           if (c === DOLLAR || c === STAR) {
@@ -221,6 +236,12 @@ export class RespReader {
     if (this.inMessage) this.size += len - from;
   }
 
+  /** The owner gave up on the conversation. */
+  halt(): void {
+    this.halted = true;
+    this.reset(State.Skip);
+  }
+
   /** `bytes` were lost: skipped inside a bulk string, else the message is dropped and the reader resyncs. */
   gap(bytes: number): void {
     if (this.state === State.Bulk && bytes <= this.bulkLeft) {
@@ -250,6 +271,7 @@ export class RespReader {
     this.type = 0;
     this.length = 0;
     this.command = undefined;
+    this.inline = false;
     this.topIsAggregate = false;
     this.keep = 0;
     if (this.values.length > 0) this.values.length = 0;
@@ -424,7 +446,12 @@ export class RespReader {
    * them. False for an empty line (Redis ignores it) or unbalanced quotes (counted).
    */
   private inlineCommand(buf: Buffer, from: number, end: number): boolean {
+    if (isHttpRequestLine(buf, from, end)) {
+      this.owner.foreign('http_request_line');
+      return false;
+    }
     this.type = STAR;
+    this.inline = true;
     let argc = 0;
     let keep = this.keepArguments ? MAX_SHOWN_ARGUMENTS : 1;
     let i = from;
@@ -456,6 +483,10 @@ export class RespReader {
     return argc > 0;
   }
 }
+
+/** 1 for each byte that starts a RESP2 or RESP3 value. */
+const RESP_TYPES = new Uint8Array(256);
+for (const c of '+-:_,#($*=!%~>|') RESP_TYPES[c.charCodeAt(0)] = 1;
 
 function isLineType(type: number): boolean {
   switch (type) {

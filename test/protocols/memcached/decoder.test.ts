@@ -88,10 +88,28 @@ describe('memcached binary decoder', () => {
     ]);
   });
 
-  it('stops a direction at a header that cannot be one', () => {
+  it('gives the conversation up at a header that cannot be one', () => {
     const h = decode([[C2S, Buffer.concat([request(0x00, 1, 'k'), Buffer.alloc(24, 0x80)])]]);
     expect(h.errors).toEqual(['bad_binary_header']);
+    expect(h.released).toEqual(['not_memcached']);
     expect(h.messages).toHaveLength(1);
+  });
+});
+
+describe('memcached decoder on another protocol', () => {
+  it('gives the conversation up at an HTTP request line, a header line or a reply memcached never sends', () => {
+    const request = both([[C2S, 'GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n'], [S2C, 'HTTP/1.1 200 OK\r\n']]);
+    expect([line(request), request.errors, request.released]).toEqual([[], ['http_request_line'], ['not_memcached']]);
+    const header = both([[C2S, 'Host: x\r\nAccept: */*\r\n\r\n'], [S2C, 'HTTP/1.1 200 OK\r\n']]);
+    expect([line(header), header.errors, header.released]).toEqual([[], ['bad_reply'], ['not_memcached']]);
+    // HTTP/0.9: `GET /index.html` is a line memcached would answer ERROR; held until the reply shows what the server is.
+    const old = both([[C2S, 'GET /index.html\r\n'], [S2C, '<html><body>page</body></html>\n']]);
+    expect([line(old), old.errors, old.released]).toEqual([[], ['bad_reply'], ['not_memcached']]);
+  });
+
+  it('reports a rejected line once the server answers as memcached does', () => {
+    const h = both([[C2S, 'GET k\r\n'], [S2C, 'ERROR\r\n']]);
+    expect([line(h), h.released]).toEqual([['> GET ?', '< ERROR'], []]);
   });
 });
 

@@ -112,6 +112,21 @@ describe('MysqlDecoder, commands in flight', () => {
   });
 });
 
+describe('MysqlDecoder, lost server bytes', () => {
+  const parts = segments(capturePath('mysql-pymysql.pcap'), 13306);
+  const whole = replay('mysql-pymysql.pcap', (b) => [b]);
+  const answers = new Map(whole.messages.filter((m) => m.type === 'response').map((m) => [m.request!.start, [m.size, m.attributes]]));
+
+  it.each(parts.map((s, i) => [i, s.dir] as const).filter(([, dir]) => dir === 1))('never pairs a response with another command when server segment %i is lost', (lost) => {
+    const h = harness(create);
+    parts.forEach((s, i) => (i === lost ? h.decoder.gap(s.dir, s.bytes.length, s.ts) : h.decoder.data(s.dir, s.bytes, s.ts)));
+    h.decoder.end(parts.length + 1);
+    for (const m of h.messages.filter((m) => m.type === 'response' && m.partial === undefined)) {
+      expect([m.size, m.attributes]).toEqual(answers.get(m.request!.start));
+    }
+  });
+});
+
 describe('detectMysql', () => {
   const parts = segments(capturePath('mysql-pymysql.pcap'), 13306);
 

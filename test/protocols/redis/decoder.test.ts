@@ -128,9 +128,28 @@ describe('Redis decoder', () => {
   });
 
   it('counts malformed bytes and resyncs at the next command', () => {
-    const h = both([[C2S, '*2\r\n$x\r\nfoo\r\n' + cmd('PING')], [S2C, '?what\r\n+PONG\r\n']]);
+    const h = both([[C2S, '*2\r\n$x\r\nfoo\r\n' + cmd('PING')], [S2C, '+PONG\r\n']]);
     expect(op(h)).toEqual(['> PING', '< simple_string']);
-    expect(h.errors).toEqual(['bad_length', 'bad_type']);
+    expect(h.errors).toEqual(['bad_length']);
+  });
+
+  it('gives the conversation up on bytes no Redis peer sends, emitting nothing of them', () => {
+    const reply = both([[C2S, cmd('PING')], [S2C, 'HTTP/1.1 200 OK\r\n+PONG\r\n']]);
+    expect([op(reply), reply.errors, reply.released]).toEqual([['> PING'], ['bad_reply_type'], ['not_redis']]);
+    const request = both([[C2S, 'GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n' + cmd('PING')]]);
+    expect([op(request), request.errors, request.released]).toEqual([[], ['http_request_line'], ['not_redis']]);
+    // Joined after the request line: header lines read as inline commands, held until the reply.
+    const header = both([[C2S, 'User-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n'], [S2C, 'HTTP/1.1 200 OK\r\n']]);
+    expect([op(header), header.errors, header.released]).toEqual([[], ['bad_reply_type'], ['not_redis']]);
+    // Odd inline bytes a real server answered (tcpdump's resp_3_malicious.pcap) are commands.
+    const odd = both([[C2S, '$0\r\n'], [S2C, "-ERR unknown command '$0'\r\n"]]);
+    expect([op(odd), odd.released]).toEqual([['> $0', '< error error'], []]);
+    // HTTP/0.9 `GET /index.html` is a valid inline command: held until the server's reply, which is no RESP.
+    const old = both([[C2S, 'GET /index.html\r\n'], [S2C, '<html><body>page</body></html>\n']]);
+    expect([op(old), old.errors, old.released]).toEqual([[], ['bad_reply_type'], ['not_redis']]);
+    // Inline commands as redis-cli and telnet users send them stay commands, modules' names included.
+    const inline = both([[C2S, 'PING\r\nFT.SEARCH idx "@title:hello world"\r\nclient_list\r\n']]);
+    expect([op(inline), inline.released]).toEqual([['> PING', '> FT.SEARCH ? ?', '> CLIENT_LIST'], []]);
   });
 
   it('bounds nesting and line length', () => {
