@@ -215,9 +215,11 @@ class MessageParser {
         return;
       case State.Head:
         if (this.inMessage) {
-          // A head cut short: its message is lost, and counted as lost (a response only when its status says final).
           this.decoder.ctx.error('gap_in_message');
-          this.lostAfter(this.isRequest || this.carriesFinalStatus() ? 1 : 0);
+          // A head cut short: reported when its start line was read, else counted as lost (a
+          // response only when its status says final).
+          if (this.cutHead(ts)) this.lostAfter(0);
+          else this.lostAfter(this.isRequest || this.carriesFinalStatus() ? 1 : 0);
         } else {
           // Between messages: the lost bytes began at least one.
           this.lostAfter(1);
@@ -296,6 +298,27 @@ class MessageParser {
   private lostAfter(fewest: number): void {
     if (this.isRequest) this.decoder.requestsLost(fewest, this.lastTs);
     else this.decoder.responsesLost(fewest);
+  }
+
+  /** A head whose start line is whole, cut by a gap: the message is reported with what its head says (true), unless interim. */
+  private cutHead(ts: number): boolean {
+    const carry = this.carry;
+    if (carry === undefined) return false;
+    const options = this.decoder.options;
+    const head = parseHead(carry, 0, carry.length, this.isRequest, options.captureHeaders, this.headEnd);
+    if (head === undefined) return false;
+    this.head = head;
+    this.size = carry.length;
+    this.partial = 'gap';
+    if (this.isRequest) {
+      this.exchange = this.decoder.requestStarted(head.method, this.start);
+    } else {
+      if (head.statusCode < 200 && head.statusCode !== 101) return false;
+      this.exchange = this.decoder.responseStarted(this.start);
+      this.pairing = this.decoder.pairing;
+    }
+    this.complete(ts);
+    return true;
   }
 
   /** A cut response head whose status code was seen and is not 1xx. */
@@ -674,6 +697,11 @@ export class HttpDecoder implements StreamDecoder {
   tunnelled = false;
   /** Why the last response that started has no exchange (PAIRING_ATTRIBUTE), or undefined. */
   pairing: string | undefined;
+  /**
+   * Responses that found no request waiting since the last request head: they answer requests
+   * lost in a client-side gap that reassembly reports only later (when the server acks past it).
+   */
+  private answeredUnseen = 0;
 
   constructor(readonly ctx: DecoderContext) {
     this.options = httpOptions(ctx.options);
@@ -706,6 +734,7 @@ export class HttpDecoder implements StreamDecoder {
     const exchange = this.free.pop() ?? new Exchange();
     exchange.method = method;
     exchange.start = start;
+    this.answeredUnseen = 0;
     if (this.waiting.size === MAX_WAITING) {
       this.ctx.error('too_many_pending');
       this.giveUp(this.waiting.shift());
@@ -738,7 +767,10 @@ export class HttpDecoder implements StreamDecoder {
     this.pairing = undefined;
     const waiting = this.waiting;
     if (!this.uncertain()) {
-      if (waiting.size === 0) return undefined;
+      if (waiting.size === 0) {
+        this.answeredUnseen++;
+        return undefined;
+      }
       // A later request already waiting: it was sent before this response began.
       if (waiting.size > 1) this.pipelining = true;
       return waiting.shift();
@@ -769,17 +801,20 @@ export class HttpDecoder implements StreamDecoder {
     this.lossMax = Infinity;
   }
 
-  /** Lost client bytes held at least `fewest` requests, their responses still to come. */
+  /** Lost client bytes held at least `fewest` requests, whose responses may still be to come. */
   requestsLost(fewest: number, ts: number): void {
+    // Responses already reported without a request answered some of them.
+    const stillToAnswer = Math.max(0, fewest - this.answeredUnseen);
+    this.answeredUnseen = 0;
     const last = this.waiting.last();
     if (last !== undefined && last.lost) {
-      last.lostMin += fewest;
+      last.lostMin += stillToAnswer;
       last.lostMax = Infinity;
       return;
     }
     const lost = this.free.pop() ?? new Exchange();
     lost.lost = true;
-    lost.lostMin = fewest;
+    lost.lostMin = stillToAnswer;
     lost.lostMax = Infinity;
     lost.start = ts;
     lost.requestDone = true;
@@ -800,7 +835,10 @@ export class HttpDecoder implements StreamDecoder {
     for (let i = 0; i < found.dropped; i++) this.giveUp(waiting.shift());
     this.lossMin = 0;
     this.lossMax = 0;
-    if (found.possible === 0) return undefined;
+    if (found.possible === 0) {
+      this.answeredUnseen++;
+      return undefined;
+    }
     const candidate = waiting.at(0);
     if (found.possible === 1 && !candidate.lost) return waiting.shift();
     if (candidate.lost) {
