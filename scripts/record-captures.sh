@@ -106,3 +106,5 @@ for expect in http-nginx:16 http-ab-keepalive:50 http-pipelined:6 http-ipv6:4; d
   expect_count "$f" requests "${expect##*:}" "$(count_fields "$f" http.request.method -d "tcp.port==$port,http")"
 done
 for f in http-nginx http-ab-keepalive http-pipelined http-ipv6; do summarize "$out/$f.pcap"; done
+# The HTTP/1 edge cases (early responses, CONNECT, capture loss), on ports 18100-18102.
+"$here/record-http-edge.sh" "$@"
