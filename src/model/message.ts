@@ -40,6 +40,11 @@ export interface L7Message {
    * whose decoder sees where each message starts).
    */
   request?: L7Message;
+  /**
+   * On a response: the decoder knows no request it saw is this one's (the request was not
+   * captured, or lost bytes leave it unknowable); the matcher reports it on its own.
+   */
+  requestMissing?: boolean;
   /** The message is incomplete, but what was read of it is reported (see `MessagePartial`). */
   partial?: MessagePartial;
 }

@@ -39,10 +39,10 @@ interface ProtocolEntry {
  * response's `error` flag) says so.
  *
  * A response with no pending request (the capture started after its request, a one-sided tap,
- * an unsolicited DNS answer) is still a roundtrip: no request, `partial: 'request_missing'`,
- * its status from the response. An `ordered` response that names its request (`request`)
- * pairs with exactly that one; older requests still pending will get no response and become
- * unanswered. Roundtrips with a partial message carry its reason (`gap`, `framing`).
+ * an unsolicited DNS answer), or one its decoder marks `requestMissing`, is still a roundtrip:
+ * no request, `partial: 'request_missing'`, its status from the response. An `ordered`
+ * response that names its request (`request`) pairs with exactly that one; older requests
+ * still pending will get no response (it was lost) and become unanswered, `partial: 'gap'`. Roundtrips with a partial message carry its reason (`gap`, `framing`).
  *
  * ```
  * source:  --q1--q2--r1--r2--q3--c--|
@@ -91,8 +91,9 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
       const waiting = new Map<number, RequestQueue>();
       let lastFullScan = -Infinity;
 
-      const emit = (request: L7Message | undefined, response: L7Message | undefined, protocol: ProtocolEntry): void => {
+      const emit = (request: L7Message | undefined, response: L7Message | undefined, protocol: ProtocolEntry, lost?: 'gap'): void => {
         const rt = toRoundTrip(request, response, protocol.module);
+        if (lost !== undefined) rt.partial ??= lost;
         protocol.counters[rt.status].inc();
         if (rt.partial !== undefined) countPartial(protocol, request?.protocol ?? response!.protocol, rt.partial);
         subscriber.next(rt);
@@ -146,7 +147,7 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
       };
 
       const answer = (msg: L7Message, requests: RequestQueue | undefined, protocol: ProtocolEntry): void => {
-        if (requests === undefined || requests.size === 0) return emitLone(msg, protocol);
+        if (requests === undefined || requests.size === 0 || msg.requestMissing === true) return emitLone(msg, protocol);
         if (protocol.strategy === 'id') {
           // A request resent with a pending id (a resolver's retry) waits behind the first: the
           // one answer a server gives is the first's (it answers a retry only if it lost the
@@ -157,10 +158,11 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         }
         const named = msg.request;
         if (named === undefined) return emit(requests.shift(), msg, protocol);
-        // Responses come in request order: requests older than the one answered never will be.
+        // Responses come in request order: requests older than the one answered never will be,
+        // their responses were lost (the decoder skipped them), so they say so.
         const index = requests.indexOf(named);
         if (index < 0) return emitLone(msg, protocol);
-        for (let i = 0; i < index; i++) emitUnanswered(requests.shift());
+        for (let i = 0; i < index; i++) emit(requests.shift(), undefined, protocol, 'gap');
         emit(requests.shift(), msg, protocol);
       };
 

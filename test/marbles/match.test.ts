@@ -207,8 +207,14 @@ describe('match', () => {
       'a-b-c-x-----y|',
       { a: q({ start: 0, name: 'q1' }), b: second, c: q({ start: 4, name: 'q3' }), x: r({ start: 5, name: 'r2', request: second }), y: r({ start: 6, name: 'r?', request: gone }) },
       '------(ux)--y(z|)',
-      { u: 'q1 unanswered 0..0 (0us)', x: 'q2+r2 ok 2..5 (3us)', y: '-+r? ok 6..6 (0us) request_missing', z: 'q3 unanswered 4..4 (0us)' },
+      { u: 'q1 unanswered 0..0 (0us) gap', x: 'q2+r2 ok 2..5 (3us)', y: '-+r? ok 6..6 (0us) request_missing', z: 'q3 unanswered 4..4 (0us)' },
     );
+  });
+
+  it('reports a response its decoder marks requestMissing on its own, whatever is pending', () => {
+    const lone = message('response', { start: 3, name: 'r?' });
+    lone.requestMissing = true;
+    run({}, 'a-x-|', { a: q({ start: 0, name: 'q1' }), x: lone }, '--x-(u|)', { x: '-+r? ok 3..3 (0us) request_missing', u: 'q1 unanswered 0..0 (0us)' });
   });
 
   it('reports a stream response that comes without its request on its own', () => {

@@ -47,22 +47,6 @@ export const TUNNEL_ATTRIBUTE = 'http.tunnel';
 /** `http.response.interim_count`: 1xx responses (100 Continue, 103 Early Hints) before the final one. */
 export const INTERIM_COUNT_ATTRIBUTE = 'http.response.interim_count';
 
-/**
- * Named as the request of a response the decoder could not pair (its request was not seen, or
- * lost bytes leave it ambiguous). No pending request is this object, so the matcher reports
- * the response on its own (`request_missing`) rather than with the oldest pending request.
- */
-const UNPAIRED = Object.freeze({
-  protocol: 'http',
-  conv: Object.freeze({ id: -1, transport: 'tcp', client: { address: '', port: 0 }, server: { address: '', port: 0 }, rolesGuessed: false, start: 0 }),
-  dir: CLIENT_TO_SERVER,
-  type: 'request',
-  start: 0,
-  end: 0,
-  size: 0,
-  attributes: Object.freeze({}),
-}) as unknown as L7Message;
-
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x61 && c <= 0x66) return c - 0x57;
@@ -724,7 +708,7 @@ export class HttpDecoder implements StreamDecoder {
     // A response held for a request whose decoding stopped (released) goes out on its own.
     const held = requests.exchangeOfRequest?.held;
     if (held !== undefined) {
-      held.request = UNPAIRED;
+      held.requestMissing = true;
       this.ctx.emit(held);
     }
   }
@@ -780,7 +764,7 @@ export class HttpDecoder implements StreamDecoder {
 
   responseComplete(exchange: Exchange | undefined, msg: L7Message): void {
     if (exchange === undefined) {
-      msg.request = UNPAIRED;
+      msg.requestMissing = true;
       this.ctx.emit(msg);
       return;
     }
