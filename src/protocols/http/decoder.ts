@@ -6,7 +6,7 @@ import type { DecoderContext, StreamDecoder } from '../types.js';
 import { recordedHeaders, requestAttributes, responseAttributes } from './attributes.js';
 import { classifyStartLine, skipEmptyLines, StartLine } from './detect.js';
 import { Exchange, ExchangeQueue, resolveAfterLoss, type LossResolution } from './exchanges.js';
-import { findHeadEnd, isChunked, parseHead, type HeadEnd, type MessageHead } from './head.js';
+import { countAnomalies, findHeadEnd, http09ResponseHead, isChunked, isErrorResponse, isInterim, parseHead, type HeadEnd, type MessageHead } from './head.js';
 import { httpOptions, type HttpOptions } from './options.js';
 import { findRequestLine, findStatusLine, type StartSearch } from './resync.js';
 
@@ -297,7 +297,7 @@ class MessageParser {
     if (this.isRequest) {
       this.exchange = this.decoder.requestStarted(head.method, this.start);
     } else {
-      if (head.statusCode < 200 && head.statusCode !== 101) return false;
+      if (isInterim(head)) return false;
       this.exchange = this.decoder.responseStarted(this.start);
       this.pairing = this.decoder.pairing;
     }
@@ -359,6 +359,7 @@ class MessageParser {
   private readHead(buf: Buffer, off: number, ts: number): number {
     const options = this.decoder.options;
     if (!this.inMessage) {
+      if (!this.isRequest && this.decoder.awaitsHttp09Answer()) return this.http09Answer(off, ts);
       off = skipEmptyLines(buf, off);
       if (off === buf.length) return off;
       this.inMessage = true;
@@ -405,6 +406,20 @@ class MessageParser {
     return this.headRead(head, off, headEnd, ts);
   }
 
+  /** The answer to an HTTP/0.9 request has no head: the server's bytes are its body, to the close. */
+  private http09Answer(off: number, ts: number): number {
+    this.inMessage = true;
+    this.start = ts;
+    this.lastTs = ts;
+    this.head = http09ResponseHead(this.decoder.options.captureHeaders);
+    this.size = 0;
+    this.captureLeft = this.decoder.options.captureBodyBytes;
+    this.exchange = this.decoder.responseStarted(ts);
+    this.pairing = this.decoder.pairing;
+    this.state = State.BodyUntilClose;
+    return off;
+  }
+
   private headRead(head: MessageHead, off: number, headEnd: number, ts: number): number {
     const options = this.decoder.options;
     this.head = head;
@@ -419,13 +434,14 @@ class MessageParser {
     // A request starting in the segment that ended the previous one: the client does not wait for responses.
     if (this.feeds === this.requestEndFeed) this.decoder.pipelining = true;
     this.exchange = this.decoder.requestStarted(head.method, this.start);
+    this.exchange.http09 = head.version === '0.9';
     if (isChunked(head)) this.state = State.ChunkSize;
     else this.frameByLength(head.contentLength ?? 0, ts);
   }
 
   private frameResponse(head: MessageHead, ts: number): void {
     const status = head.statusCode;
-    if (status < 200 && status !== 101) {
+    if (isInterim(head)) {
       // Interim (100 Continue, 103 Early Hints): the final response is still to come.
       this.decoder.interimSeen();
       this.reset(State.Head);
@@ -625,6 +641,7 @@ class MessageParser {
     };
     if (details !== undefined) msg.details = details;
     if (this.partial !== undefined) msg.partial = this.partial;
+    countAnomalies(decoder.ctx.stats, head);
     if (decoder.tunnelled) msg.attributes[TUNNEL_ATTRIBUTE] = 'connect';
     const exchange = this.exchange;
     if (isRequest) {
@@ -638,7 +655,7 @@ class MessageParser {
       decoder.requestComplete(exchange, msg);
       return;
     }
-    if (head.statusCode >= 500) msg.error = true;
+    if (isErrorResponse(head)) msg.error = true;
     if (exchange === undefined && this.pairing !== undefined) msg.attributes[PAIRING_ATTRIBUTE] = this.pairing;
     this.reset(State.Head);
     decoder.responseComplete(exchange, msg);
@@ -739,6 +756,11 @@ export class HttpDecoder implements StreamDecoder {
       this.ctx.emit(held);
     }
     this.recycle(exchange);
+  }
+
+  /** The oldest request waiting is an HTTP/0.9 one, surely the next to be answered: its answer has no head. */
+  awaitsHttp09Answer(): boolean {
+    return this.waiting.size > 0 && !this.uncertain() && this.waiting.at(0).http09;
   }
 
   /** A 1xx head: counted on the exchange the final response will answer. */

@@ -24,6 +24,8 @@ export class Exchange {
   held: L7Message | undefined = undefined;
   /** 1xx responses seen before the final one. */
   interim = 0;
+  /** An HTTP/0.9 request (no version): its answer is a bare body. */
+  http09 = false;
 
   reset(): void {
     this.lost = false;
@@ -36,6 +38,7 @@ export class Exchange {
     this.responseFinished = false;
     this.held = undefined;
     this.interim = 0;
+    this.http09 = false;
   }
 }
 
