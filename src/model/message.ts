@@ -50,6 +50,43 @@ export interface L7Message {
 }
 
 /**
+ * A message with every field present (the optional ones undefined), for decoders to fill in.
+ * All messages then share one object shape, so the operators downstream read their fields
+ * through monomorphic property caches: with one shape per decoder and message kind, an HTTP
+ * and Redis pipeline alone made five, and every read in the matcher went megamorphic
+ * (measured: the matcher and the `'kind' in event` test took 15% longer).
+ */
+export function newMessage(
+  protocol: string,
+  conv: Conversation,
+  dir: Direction,
+  type: 'request' | 'response',
+  start: number,
+  end: number,
+  size: number,
+  attributes: Attributes,
+): L7Message {
+  return {
+    protocol,
+    conv,
+    dir,
+    type,
+    start,
+    end,
+    size,
+    id: undefined,
+    attributes,
+    error: undefined,
+    noReply: undefined,
+    details: undefined,
+    trace: undefined,
+    request: undefined,
+    requestMissing: undefined,
+    partial: undefined,
+  };
+}
+
+/**
  * Why a message is incomplete: `gap`, bytes were lost inside it (capture loss); `framing`, its
  * framing broke (a bad chunk size, conflicting lengths, a body cut short by the close).
  */

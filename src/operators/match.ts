@@ -91,11 +91,13 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
       const waiting = new Map<number, RequestQueue>();
       let lastFullScan = -Infinity;
 
-      const emit = (request: L7Message | undefined, response: L7Message | undefined, protocol: ProtocolEntry, lost?: 'gap'): void => {
-        const rt = toRoundTrip(request, response, protocol.module);
-        if (lost !== undefined) rt.partial ??= lost;
+      const emit = (request: L7Message, response: L7Message | undefined, protocol: ProtocolEntry): void => {
+        report(toRoundTrip(request, response, protocol.module), protocol);
+      };
+
+      const report = (rt: RoundTrip, protocol: ProtocolEntry): void => {
         protocol.counters[rt.status].inc();
-        if (rt.partial !== undefined) countPartial(protocol, request?.protocol ?? response!.protocol, rt.partial);
+        if (rt.partial !== undefined) countPartial(protocol, rt.protocol, rt.partial);
         subscriber.next(rt);
       };
 
@@ -110,10 +112,17 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
 
       const emitUnanswered = (request: L7Message): void => emit(request, undefined, protocolOf(request.protocol));
 
+      /** A request passed over by a later one's response: its own response was lost. */
+      const emitLost = (request: L7Message, protocol: ProtocolEntry): void => {
+        const rt = toRoundTrip(request, undefined, protocol.module);
+        rt.partial ??= 'gap';
+        report(rt, protocol);
+      };
+
       /** A response no pending request accounts for: reported on its own. */
       const emitLone = (response: L7Message, protocol: ProtocolEntry): void => {
         countPer(unmatchedCounters, 'packetd_match_unmatched_responses_total', 'Responses with no pending request', response.protocol);
-        emit(undefined, response, protocol);
+        report(loneRoundTrip(response, protocol.module), protocol);
       };
 
       const expire = (requests: RequestQueue, now: number): void => {
@@ -162,7 +171,7 @@ export function match(options: MatchOptions): OperatorFunction<L7Event, RoundTri
         // their responses were lost (the decoder skipped them), so they say so.
         const index = requests.indexOf(named);
         if (index < 0) return emitLone(msg, protocol);
-        for (let i = 0; i < index; i++) emit(requests.shift(), undefined, protocol, 'gap');
+        for (let i = 0; i < index; i++) emitLost(requests.shift(), protocol);
         emit(requests.shift(), msg, protocol);
       };
 
@@ -217,41 +226,67 @@ function summary(msg: L7Message): NonNullable<RoundTrip['request']> {
   return out;
 }
 
-/** `request` and `response` are not both undefined. */
-function toRoundTrip(request: L7Message | undefined, response: L7Message | undefined, module: ProtocolModule | undefined): RoundTrip {
-  // The matcher owns the messages it is given: the first message's attributes become the roundtrip's.
-  const first = (request ?? response)!;
-  const attributes: Attributes =
-    request === undefined ? response!.attributes : response === undefined ? request.attributes : Object.assign(request.attributes, response.attributes);
-  let error = response === undefined ? request!.error === true : response.error === true;
+function toRoundTrip(request: L7Message, response: L7Message | undefined, module: ProtocolModule | undefined): RoundTrip {
+  // The matcher owns the messages it is given: the request's attributes become the roundtrip's.
+  const attributes: Attributes = response === undefined ? request.attributes : Object.assign(request.attributes, response.attributes);
+  let error = response === undefined ? request.error === true : response.error === true;
   if (module?.combine !== undefined) {
     const combined = module.combine(request, response);
     Object.assign(attributes, combined.attributes);
     error = combined.error;
   }
-  const answered = response !== undefined || request!.noReply === true;
+  const answered = response !== undefined || request.noReply === true;
   const status: RoundTripStatus = !answered ? 'unanswered' : error ? 'error' : 'ok';
-  const conv = first.conv;
+  const conv = request.conv;
   if (conv.tunnel !== undefined) Object.assign(attributes, conv.tunnel);
   // Bytes released from behind a hole keep their own, earlier packet times, so a message's
   // last event can be older than its first: a roundtrip never ends before it starts.
-  const end = Math.max(response === undefined ? request!.end : response.end, first.start);
-  const rt: RoundTrip = {
-    protocol: first.protocol,
+  const last = response === undefined ? request.end : response.end;
+  const end = last < request.start ? request.start : last;
+  return {
+    protocol: request.protocol,
     transport: conv.transport,
     client: conv.client,
     server: conv.server,
-    start: first.start,
+    start: request.start,
     end,
-    durationUs: end - first.start,
+    durationUs: end - request.start,
     status,
-    request: request === undefined ? undefined : summary(request),
+    request: summary(request),
     response: response === undefined ? undefined : summary(response),
     attributes,
-    trace: request?.trace,
+    trace: request.trace,
     connId: conv.id,
+    partial: request.partial ?? response?.partial,
   };
-  const partial = request === undefined ? 'request_missing' : (request.partial ?? response?.partial);
-  if (partial !== undefined) rt.partial = partial;
-  return rt;
+}
+
+/** A response whose request was not seen: timed by its own bytes, its status from it. */
+function loneRoundTrip(response: L7Message, module: ProtocolModule | undefined): RoundTrip {
+  const attributes = response.attributes;
+  let error = response.error === true;
+  if (module?.combine !== undefined) {
+    const combined = module.combine(undefined, response);
+    Object.assign(attributes, combined.attributes);
+    error = combined.error;
+  }
+  const conv = response.conv;
+  if (conv.tunnel !== undefined) Object.assign(attributes, conv.tunnel);
+  const end = response.end < response.start ? response.start : response.end;
+  return {
+    protocol: response.protocol,
+    transport: conv.transport,
+    client: conv.client,
+    server: conv.server,
+    start: response.start,
+    end,
+    durationUs: end - response.start,
+    status: error ? 'error' : 'ok',
+    request: undefined,
+    response: summary(response),
+    attributes,
+    trace: undefined,
+    connId: conv.id,
+    partial: 'request_missing',
+  };
 }

@@ -1,5 +1,5 @@
 import { u16 } from '../../frames/bytes.js';
-import type { L7Message } from '../../model/message.js';
+import { newMessage } from '../../model/message.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/stream.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import { isErrorResponseCode, requestAttributes, responseAttributes, responseDetails } from './attributes.js';
@@ -118,17 +118,9 @@ export class DnsDecoder implements StreamDecoder {
     // Counted, and flagged on the message, which is kept.
     if (parsed.nameTruncated) ctx.error('name_too_long');
     const variant = variantOf(ctx.conv);
-    const msg: L7Message = {
-      protocol: 'dns',
-      conv: ctx.conv,
-      dir: parsed.isResponse ? SERVER_TO_CLIENT : CLIENT_TO_SERVER,
-      type: parsed.isResponse ? 'response' : 'request',
-      start,
-      end,
-      size,
-      id: parsed.id,
-      attributes: parsed.isResponse ? responseAttributes(parsed, variant) : requestAttributes(parsed, variant),
-    };
+    const attributes = parsed.isResponse ? responseAttributes(parsed, variant) : requestAttributes(parsed, variant);
+    const msg = newMessage('dns', ctx.conv, parsed.isResponse ? SERVER_TO_CLIENT : CLIENT_TO_SERVER, parsed.isResponse ? 'response' : 'request', start, end, size, attributes);
+    msg.id = parsed.id;
     if (parsed.isResponse) {
       msg.details = responseDetails(parsed);
       if (isErrorResponseCode(parsed.rcode)) msg.error = true;

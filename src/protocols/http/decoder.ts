@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { L7Message, MessagePartial } from '../../model/message.js';
+import { type L7Message, type MessagePartial, newMessage } from '../../model/message.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/stream.js';
 import { parseTraceparent } from '../trace-context.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
@@ -627,18 +627,8 @@ class MessageParser {
     }
     if (this.captured.length > 0) this.addCapturedBody((details ??= {}));
     const isRequest = this.isRequest;
-    const msg: L7Message = {
-      protocol: 'http',
-      conv,
-      dir: this.dir,
-      type: isRequest ? 'request' : 'response',
-      start: this.start,
-      end: ts,
-      size: this.size,
-      attributes: isRequest
-        ? requestAttributes(head, conv.server, this.bodySize)
-        : responseAttributes(head, this.bodySize),
-    };
+    const attributes = isRequest ? requestAttributes(head, conv.server, this.bodySize) : responseAttributes(head, this.bodySize);
+    const msg = newMessage('http', conv, this.dir, isRequest ? 'request' : 'response', this.start, ts, this.size, attributes);
     if (details !== undefined) msg.details = details;
     if (this.partial !== undefined) msg.partial = this.partial;
     countAnomalies(decoder.ctx.stats, head);

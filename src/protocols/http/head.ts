@@ -235,8 +235,17 @@ export function newHead(method: string, target: string, statusCode: number, vers
   };
 }
 
+/** `HTTP/1.1` or `HTTP/1.0` at `at` (the caller knows 8 bytes are there). */
+function plainVersionAt(buf: Buffer, at: number): boolean {
+  const minor = buf[at + 7];
+  return (
+    buf[at] === 0x48 && buf[at + 1] === 0x54 && buf[at + 2] === 0x54 && buf[at + 3] === 0x50 &&
+    buf[at + 4] === 0x2f && buf[at + 5] === 0x31 && buf[at + 6] === 0x2e && (minor === 0x31 || minor === 0x30)
+  );
+}
+
 function parseStatusLine(buf: Buffer, from: number, to: number, keepAllHeaders: boolean): MessageHead | undefined {
-  const afterVersion = versionEnd(buf, from, to);
+  const afterVersion = to - from > 8 && plainVersionAt(buf, from) && isSpace(buf[from + 8]!) ? from + 8 : versionEnd(buf, from, to);
   let i = afterVersion;
   if (i < 0 || i >= to || !isSpace(buf[i]!)) return undefined;
   while (i < to && isSpace(buf[i]!)) i++;
@@ -266,6 +275,12 @@ function parseRequestLine(buf: Buffer, from: number, to: number, keepAllHeaders:
   let targetEnd = i;
   if (targetEnd === targetStart) return undefined;
   while (i < to && isSpace(buf[i]!)) i++;
+  // The line nearly every client sends (`METHOD SP target SP HTTP/1.1`), read without the
+  // lenient search for where the version is.
+  if (to - i === 8 && plainVersionAt(buf, i)) {
+    const method = knownMethod(buf, from, methodEnd) ?? buf.toString('latin1', from, methodEnd);
+    return newHead(method, buf.toString('latin1', targetStart, targetEnd), 0, buf[i + 7] === 0x31 ? '1.1' : '1.0', keepAllHeaders);
+  }
   let lineEnd = to;
   while (lineEnd > i && isSpace(buf[lineEnd - 1]!)) lineEnd--;
   let versionStart = i;

@@ -1,4 +1,4 @@
-import type { Attributes, L7Message } from '../../model/message.js';
+import { type Attributes, type L7Message, newMessage } from '../../model/message.js';
 import type { Conversation } from '../../model/stream.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT } from '../../model/stream.js';
 import { recordedHeaders, requestAttributes } from '../http/attributes.js';
@@ -68,17 +68,8 @@ export function requestMessage(stream: H2Stream, conv: Conversation, grpc: boole
     }
     if (!half.grpc.lost) details['grpc_messages'] = half.grpc.count;
   }
-  const msg: L7Message = {
-    protocol,
-    conv,
-    dir: CLIENT_TO_SERVER,
-    type: 'request',
-    start: half.start,
-    end: half.end,
-    size: half.size,
-    id: stream.id,
-    attributes,
-  };
+  const msg = newMessage(protocol, conv, CLIENT_TO_SERVER, 'request', half.start, half.end, half.size, attributes);
+  msg.id = stream.id;
   if (Object.keys(details).length > 0) msg.details = details;
   const traceparent = fieldValue(half.headers, 'traceparent');
   const trace = traceparent === undefined ? undefined : parseTraceparent(traceparent, fieldValue(half.headers, 'tracestate'));
@@ -119,18 +110,9 @@ export function responseMessage(stream: H2Stream, request: L7Message, grpc: bool
   }
   if (errorType !== undefined) attributes['error.type'] = errorType;
   const start = half.start < 0 ? request.end : half.start;
-  const msg: L7Message = {
-    protocol: request.protocol,
-    conv: request.conv,
-    dir: SERVER_TO_CLIENT,
-    type: 'response',
-    start,
-    end: Math.max(half.end, start),
-    size: half.size,
-    id: stream.id,
-    attributes,
-    request,
-  };
+  const msg = newMessage(request.protocol, request.conv, SERVER_TO_CLIENT, 'response', start, Math.max(half.end, start), half.size, attributes);
+  msg.id = stream.id;
+  msg.request = request;
   if (errorType !== undefined) msg.error = true;
   if (Object.keys(details).length > 0) msg.details = details;
   return msg;

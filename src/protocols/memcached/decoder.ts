@@ -1,4 +1,4 @@
-import type { Attributes, L7Message } from '../../model/message.js';
+import { type Attributes, type L7Message, newMessage } from '../../model/message.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/stream.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
 import { commandAttributes, failureAttributes, HITS, MISSES, retrievalAttributes } from './attributes.js';
@@ -120,16 +120,7 @@ export class MemcachedDecoder implements StreamDecoder {
   }
 
   private message(type: 'request' | 'response', start: number, end: number, size: number, attributes: Attributes): L7Message {
-    return {
-      protocol: 'memcached',
-      conv: this.ctx.conv,
-      dir: type === 'request' ? CLIENT_TO_SERVER : SERVER_TO_CLIENT,
-      type,
-      start,
-      end,
-      size,
-      attributes,
-    };
+    return newMessage('memcached', this.ctx.conv, type === 'request' ? CLIENT_TO_SERVER : SERVER_TO_CLIENT, type, start, end, size, attributes);
   }
 
   textCommand(command: CommandLine, start: number, size: number, ts: number): void {

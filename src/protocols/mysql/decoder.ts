@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import type { L7Message, MessagePartial } from '../../model/message.js';
+import { type L7Message, type MessagePartial, newMessage } from '../../model/message.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/stream.js';
 import type { Counter } from '../../pipeline/stats.js';
 import { FrameReader, type Framing } from '../sql/framer.js';
@@ -557,17 +557,8 @@ export class MysqlDecoder implements StreamDecoder {
     const name = COMMAND_NAMES.get(code) ?? `0x${code.toString(16)}`;
     const sql = code === COM_QUERY || code === COM_STMT_EXECUTE || code === COM_STMT_FETCH;
     setStatementAttributes(attributes, this.statementOf(command), sql ? undefined : code === COM_STMT_PREPARE ? 'PREPARE' : name);
-    const request: L7Message = {
-      protocol: 'mysql',
-      conv: this.ctx.conv,
-      dir: CLIENT_TO_SERVER,
-      type: 'request',
-      start: command.start,
-      end: command.end,
-      size: command.size,
-      attributes,
-      details: { command: `COM_${name}` },
-    };
+    const request = newMessage('mysql', this.ctx.conv, CLIENT_TO_SERVER, 'request', command.start, command.end, command.size, attributes);
+    request.details = { command: `COM_${name}` };
     if (command.noReply) request.noReply = true;
     return request;
   }

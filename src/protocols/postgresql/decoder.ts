@@ -1,4 +1,4 @@
-import type { Attributes, L7Message, MessagePartial } from '../../model/message.js';
+import { type Attributes, type L7Message, type MessagePartial, newMessage } from '../../model/message.js';
 import { CLIENT_TO_SERVER, type Direction } from '../../model/stream.js';
 import { FrameReader, type Framing } from '../sql/framer.js';
 import { sqlOptions, statementBytesToKeep, type SqlOptions } from '../sql/options.js';
@@ -464,17 +464,9 @@ export class PostgresqlDecoder implements StreamDecoder {
   private request(unit: Unit): L7Message {
     const attributes = requestAttributes(this.ctx.conv.server, this.namespace);
     setStatementAttributes(attributes, unit.statement, unit.hasExecute ? undefined : unit.operation);
-    return {
-      protocol: 'postgresql',
-      conv: this.ctx.conv,
-      dir: CLIENT_TO_SERVER,
-      type: 'request',
-      start: unit.start,
-      end: unit.end,
-      size: unit.size,
-      attributes,
-      details: { messages: unit.letters },
-    };
+    const request = newMessage('postgresql', this.ctx.conv, CLIENT_TO_SERVER, 'request', unit.start, unit.end, unit.size, attributes);
+    request.details = { messages: unit.letters };
+    return request;
   }
 
   private emitNoReply(start: number, end: number, size: number, operation: string, type?: number): void {

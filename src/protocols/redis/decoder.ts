@@ -1,4 +1,4 @@
-import type { L7Message } from '../../model/message.js';
+import { type L7Message, newMessage } from '../../model/message.js';
 import { CLIENT_TO_SERVER, SERVER_TO_CLIENT, type Direction } from '../../model/stream.js';
 import type { Counter } from '../../pipeline/stats.js';
 import type { DecoderContext, StreamDecoder } from '../types.js';
@@ -119,16 +119,7 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
     const attributes = commandAttributes(operation, queryText, this.namespace);
     this.track(command, values[1], argc);
     this.pending.push(command.kind, argc - 1);
-    const msg: L7Message = {
-      protocol: 'redis',
-      conv: this.ctx.conv,
-      dir: CLIENT_TO_SERVER,
-      type: 'request',
-      start: reader.start,
-      end: ts,
-      size: reader.size,
-      attributes,
-    };
+    const msg = newMessage('redis', this.ctx.conv, CLIENT_TO_SERVER, 'request', reader.start, ts, reader.size, attributes);
     if (!this.proven) {
       if (reader.inline) {
         if (this.held.length === MAX_HELD) this.ctx.emit(this.held.shift()!);
@@ -179,16 +170,8 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
     }
     this.pending.shift();
     const isError = type === MINUS || type === BANG;
-    const message: L7Message = {
-      protocol: 'redis',
-      conv: this.ctx.conv,
-      dir: SERVER_TO_CLIENT,
-      type: 'response',
-      start: reader.start,
-      end: ts,
-      size: reader.size,
-      attributes: isError ? errorAttributes(reader.values[0] ?? '') : NO_ATTRIBUTES,
-    };
+    const attributes = isError ? errorAttributes(reader.values[0] ?? '') : NO_ATTRIBUTES;
+    const message = newMessage('redis', this.ctx.conv, SERVER_TO_CLIENT, 'response', reader.start, ts, reader.size, attributes);
     const details = TYPE_DETAILS[type];
     if (details !== undefined) message.details = details;
     if (isError) message.error = true;

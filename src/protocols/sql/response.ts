@@ -1,4 +1,4 @@
-import type { Attributes, L7Message } from '../../model/message.js';
+import { type Attributes, type L7Message, newMessage } from '../../model/message.js';
 import { SERVER_TO_CLIENT, type Conversation } from '../../model/stream.js';
 import type { SqlDialect } from './sanitize.js';
 
@@ -22,18 +22,9 @@ export function sqlResponse(
   request: L7Message,
   error: boolean,
 ): L7Message {
-  const response: L7Message = {
-    protocol,
-    conv,
-    dir: SERVER_TO_CLIENT,
-    type: 'response',
-    start: reply.start,
-    end,
-    size: reply.size,
-    attributes,
-    details,
-    request,
-  };
+  const response = newMessage(protocol, conv, SERVER_TO_CLIENT, 'response', reply.start, end, reply.size, attributes);
+  response.details = details;
+  response.request = request;
   if (error) response.error = true;
   return response;
 }
