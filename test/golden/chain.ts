@@ -82,7 +82,7 @@ export function exchangeOfRoundTrip(rt: RoundTrip): HttpExchange {
     start: rt.start,
     end: rt.end,
     durationUs: rt.durationUs,
-    requestSize: rt.request.size,
+    requestSize: rt.request?.size,
     responseSize: rt.response?.size,
   };
 }

@@ -17,7 +17,7 @@ const call = (rt: RoundTrip) => ({
   code: rt.attributes['rpc.grpc.status_code'],
   status: rt.status,
   error: rt.attributes['error.type'],
-  sent: rt.request['grpc_messages'],
+  sent: rt.request?.['grpc_messages'],
   received: rt.response?.['grpc_messages'],
   message: rt.response?.['grpc_message'],
 });
@@ -35,7 +35,7 @@ describe('grpc-python.pcap', () => {
       roundtrips.map((rt) => ({
         start: rt.start,
         end: rt.end,
-        requestSize: rt.request.size,
+        requestSize: rt.request?.size,
         responseSize: rt.response?.size,
         path: rt.attributes['url.path'],
         status: rt.attributes['http.response.status_code'],
@@ -144,7 +144,7 @@ describe.skipIf(!existsSync(corpusPath('deepflow/http')))('deepflow corpus (HTTP
         status: rt.attributes['http.response.status_code'],
         grpc: rt.attributes['rpc.grpc.status_code'],
         body: [rt.attributes['http.request.body.size'], rt.attributes['http.response.body.size']],
-        complete: rt.request['headers_incomplete'] !== true,
+        complete: rt.request?.['headers_incomplete'] !== true,
       })),
     ).toEqual(expected);
     // Undecodable header blocks are counted, never filled in.
