@@ -63,7 +63,8 @@ export interface HttpExchange {
   start: number;
   end: number;
   durationUs: number;
-  requestSize: number;
+  /** Undefined for a response whose request was not seen. */
+  requestSize: number | undefined;
   responseSize: number | undefined;
 }
 
