@@ -6,7 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 unset PORT UPGRADE_PORT
-for script in captures dns http2 grpc postgresql mysql redis memcached reassembly tunnels; do
+for script in captures http-lenient dns http2 http2-edge grpc postgresql postgresql-pipeline mysql mysql-dbd redis memcached reassembly tunnels; do
   echo "== record-$script.sh"
   "$here/record-$script.sh" "$@"
 done
