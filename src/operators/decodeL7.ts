@@ -70,6 +70,7 @@ interface Tracked {
 
 /** The rule protocol whose conversations may turn out to be HTTP/2 by the preface, and that protocol. */
 const PREFACE_FROM = 'http';
+const PREFACE_FIRST_BYTE = 0x50; // P
 const PREFACE_TO = 'http2';
 
 function portKey(transport: 'tcp' | 'udp', port: number): number {
@@ -213,6 +214,14 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
           return;
         }
         const chunk: HeldChunk = { dir, ts, bytes: payload, gapBytes: 0 };
+        // Nearly every conversation opens with a request line: a letter other than the preface's
+        // `P` is HTTP/1, and no HTTP/2 frame header starts with a letter byte (its length's top
+        // byte is 0 below 4 MiB), so neither the preface nor frame detection needs looking at.
+        const first = payload[0]!;
+        if (check.matched === 0 && first !== PREFACE_FIRST_BYTE && ((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) {
+          endPrefaceCheck(state, check.rule, chunk);
+          return;
+        }
         const n = Math.min(payload.length, CLIENT_PREFACE.length - check.matched);
         if (payload.compare(CLIENT_PREFACE, check.matched, check.matched + n, 0, n) !== 0) {
           const framesFromJoin =
