@@ -1,4 +1,5 @@
 import type { L7Message } from '../../model/message.js';
+import { SlotQueue } from '../../shared/slot-queue.js';
 
 /**
  * One request the client sent, from its head on, and what became of its response; or, when
@@ -42,40 +43,19 @@ export class Exchange {
   }
 }
 
-/** Exchanges still waiting for their final response, oldest first; slots reused in place. */
-export class ExchangeQueue {
-  private readonly slots: (Exchange | undefined)[] = [];
-  private head = 0;
-  size = 0;
+/** Exchanges still waiting for their final response, oldest first. */
+export class ExchangeQueue extends SlotQueue<Exchange> {
   /** How many of the waiting items are lost requests. */
   lostItems = 0;
 
-  at(index: number): Exchange {
-    return this.slots[this.head + index]!;
-  }
-
-  last(): Exchange | undefined {
-    return this.size === 0 ? undefined : this.slots[this.head + this.size - 1];
-  }
-
-  push(exchange: Exchange): void {
-    const slots = this.slots;
-    if (this.head > 0 && this.head + this.size === slots.length) {
-      slots.copyWithin(0, this.head, this.head + this.size);
-      slots.fill(undefined, this.size);
-      this.head = 0;
-    }
-    slots[this.head + this.size] = exchange;
-    this.size++;
+  override push(exchange: Exchange): void {
+    super.push(exchange);
     if (exchange.lost) this.lostItems++;
   }
 
   /** Removes and returns the oldest; the queue must not be empty. */
-  shift(): Exchange {
-    const exchange = this.slots[this.head]!;
-    this.slots[this.head] = undefined;
-    this.size--;
-    this.head = this.size === 0 ? 0 : this.head + 1;
+  override shift(): Exchange {
+    const exchange = super.shift();
     if (exchange.lost) this.lostItems--;
     return exchange;
   }
