@@ -10,25 +10,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/record-common.sh" "$@"
 port=${PORT:-15432}
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-[ -x "$bin/initdb" ] || { echo 'PostgreSQL server binaries not found (apt-get install postgresql)' >&2; exit 1; }
 for p in tcpdump tshark; do command -v "$p" >/dev/null || { echo "$p is missing" >&2; exit 1; }; done
-
-chmod 755 "$work"
-stop_server() { runuser -u postgres -- "$bin/pg_ctl" -D "$work/data" -m immediate stop; }
-cleanup_hooks+=(stop_server)
-
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=bench PGPASSWORD=bench-secret PGDATABASE=bench
-mkdir -p "$work/data"
-chown postgres "$work/data"
-echo 'postgres' > "$work/pw" && chmod 644 "$work/pw"
-runuser -u postgres -- "$bin/initdb" -D "$work/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-  --pwfile="$work/pw" >/dev/null
-runuser -u postgres -- "$bin/pg_ctl" -D "$work/data" -l "$work/data/server.log" -w \
-  -o "-p $port -k $work/data -c listen_addresses=127.0.0.1 -c ssl=off" start >/dev/null
-# Setup over the Unix socket: not captured.
-runuser -u postgres -- "$bin/psql" -q -h "$work/data" -p "$port" -U postgres -d postgres \
-  -c "CREATE USER bench PASSWORD 'bench-secret'" -c 'CREATE DATABASE bench OWNER bench'
+. "$here/lib/postgres.sh"
+start_postgres "$port"
 "$bin/pgbench" -q -i -s 1 -h "$work/data" >/dev/null 2>&1
 "$bin/psql" -h "$work/data" -q -c 'CREATE TABLE items (id int PRIMARY KEY, name text)'
 
