@@ -4,16 +4,14 @@ allows: for recording captures/http2-big-frames.pcap (nginx writes HEADERS and D
 frames of http2_chunk_size). Serves prior knowledge and HTTP/1.1 `Upgrade: h2c` on one port.
 Header fields go out never-indexed, so a capture joined mid-connection still decodes them.
 Needs python3-h2. Usage: big-frame-server.py PORT SECONDS BODY_BYTES"""
-import socket
 import sys
-import threading
-import time
 
 import h2.config
 import h2.connection
 import h2.events
 import h2.exceptions
 from hpack import NeverIndexedHeaderTuple as Field
+from loopback import serve_for
 
 port, lifetime, body_bytes = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
@@ -70,12 +68,4 @@ def handle(conn):
             pass
 
 
-server = socket.create_server(('127.0.0.1', port))
-server.settimeout(0.5)
-deadline = time.time() + lifetime
-while time.time() < deadline:
-    try:
-        conn, _ = server.accept()
-    except socket.timeout:
-        continue
-    threading.Thread(target=handle, args=(conn,), daemon=True).start()
+serve_for(port, lifetime, handle, threaded=True)

@@ -1,14 +1,13 @@
 """A tiny HTTP/1.1 server that accepts `Upgrade: h2c` (RFC 7540 §3.2) and answers over HTTP/2,
 for recording captures/http2-upgrade.pcap (nginx does not do h2c upgrades). Needs python3-h2.
 Usage: h2c-upgrade-server.py PORT SECONDS   (serves on 127.0.0.1 until SECONDS have passed)"""
-import socket
 import sys
-import time
 
 import h2.config
 import h2.connection
 import h2.events
 import h2.exceptions
+from loopback import serve_for
 
 port, lifetime = int(sys.argv[1]), float(sys.argv[2])
 
@@ -56,17 +55,13 @@ def serve(conn):
             return
 
 
-server = socket.create_server(('127.0.0.1', port))
-server.settimeout(0.5)
-deadline = time.time() + lifetime
-while time.time() < deadline:
-    try:
-        conn, _ = server.accept()
-    except socket.timeout:
-        continue
+def handle(conn):
     with conn:
         conn.settimeout(5)
         try:
             serve(conn)
         except (OSError, h2.exceptions.ProtocolError):
             pass
+
+
+serve_for(port, lifetime, handle)

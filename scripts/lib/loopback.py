@@ -31,3 +31,21 @@ def exchanger(default_pause):
         s.sendall(data)
         drain(s, pause)
     return exchange
+
+
+def serve_for(port, lifetime, handle, threaded=False):
+    """Accepts connections on 127.0.0.1:port for `lifetime` seconds, passing each to
+    handle(conn) (each in a thread of its own when `threaded`), then stops."""
+    import threading
+    server = socket.create_server(('127.0.0.1', port))
+    server.settimeout(0.5)
+    deadline = time.time() + lifetime
+    while time.time() < deadline:
+        try:
+            conn, _ = server.accept()
+        except socket.timeout:
+            continue
+        if threaded:
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+        else:
+            handle(conn)
