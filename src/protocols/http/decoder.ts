@@ -10,6 +10,12 @@ import { countAnomalies, findHeadEnd, http09ResponseHead, isChunked, isErrorResp
 import { httpOptions, type HttpOptions } from './options.js';
 import { findRequestLine, findStatusLine, type StartSearch } from './resync.js';
 
+// Scratch out-parameters, filled and read within one call: one for every parser (a pair per
+// conversation made each conversation's state larger, and thousands are live at once).
+const HEAD_END: HeadEnd = { at: -1 };
+const SEARCH: StartSearch = { at: -1, keep: 0 };
+const RESOLUTION: LossResolution = { dropped: 0, candidate: -1, possible: 0, spread: 0 };
+
 /** Where a direction's parser is within the byte stream. */
 const enum State {
   Head,
@@ -72,15 +78,14 @@ class MessageParser {
   private size = 0;
   private bodySize = 0;
   private head: MessageHead | undefined;
-  /** Scratch for parseHead. */
-  private readonly headEnd: HeadEnd = { at: -1 };
   /** Bytes left in a Content-Length body or in the current chunk. */
   private remaining = 0;
   private chunkLineLength = 0;
   private chunkHasDigits = false;
   private chunkInExtension = false;
   private trailerLineLength = 0;
-  private captured: Buffer[] = [];
+  /** Body bytes kept (capture_body_bytes), made on first use. */
+  private captured: Buffer[] | undefined;
   private captureLeft = 0;
   /** Set when bytes of the current message were lost, or its framing broke. */
   private partial: MessagePartial | undefined;
@@ -93,7 +98,6 @@ class MessageParser {
   private requestEndFeed = -1;
   /** Resync: bytes of `carry` already searched. */
   private searched = 0;
-  private readonly search: StartSearch = { at: -1, keep: 0 };
 
   constructor(
     private readonly decoder: HttpDecoder,
@@ -289,7 +293,7 @@ class MessageParser {
     const carry = this.carry;
     if (carry === undefined) return false;
     const options = this.decoder.options;
-    const head = parseHead(carry, 0, carry.length, this.isRequest, options.captureHeaders, this.headEnd);
+    const head = parseHead(carry, 0, carry.length, this.isRequest, options.captureHeaders, HEAD_END);
     if (head === undefined) return false;
     this.head = head;
     this.size = carry.length;
@@ -348,7 +352,7 @@ class MessageParser {
     this.partial = undefined;
     this.exchange = undefined;
     this.pairing = undefined;
-    if (this.captured.length > 0) this.captured = [];
+    this.captured = undefined;
   }
 
   private keepForLater(buf: Buffer, from: number): number {
@@ -373,8 +377,8 @@ class MessageParser {
     // resumed from a carry goes the way that classifies the start line and finds the end first.
     if (this.scanned === 0) {
       const end = Math.min(buf.length, off + options.maxHeaderBytes);
-      const head = parseHead(buf, off, end, this.isRequest, options.captureHeaders, this.headEnd);
-      if (head !== undefined && this.headEnd.at >= 0) return this.headRead(head, off, this.headEnd.at, ts);
+      const head = parseHead(buf, off, end, this.isRequest, options.captureHeaders, HEAD_END);
+      if (head !== undefined && HEAD_END.at >= 0) return this.headRead(head, off, HEAD_END.at, ts);
     }
     if (!this.startChecked) {
       const kind = classifyStartLine(buf, off, false);
@@ -398,7 +402,7 @@ class MessageParser {
       this.fail('header_too_large');
       return headEnd;
     }
-    const head = parseHead(buf, off, headEnd, this.isRequest, options.captureHeaders, this.headEnd);
+    const head = parseHead(buf, off, headEnd, this.isRequest, options.captureHeaders, HEAD_END);
     if (head === undefined) {
       this.fail('bad_start_line');
       return off + 1;
@@ -483,7 +487,7 @@ class MessageParser {
     this.bodySize += n;
     if (this.captureLeft > 0) {
       const take = Math.min(this.captureLeft, n);
-      this.captured.push(Buffer.from(buf.subarray(from, from + take)));
+      (this.captured ??= []).push(Buffer.from(buf.subarray(from, from + take)));
       this.captureLeft -= take;
     }
   }
@@ -577,8 +581,8 @@ class MessageParser {
    */
   private resync(buf: Buffer, off: number): number {
     const search = this.isRequest
-      ? findRequestLine(buf, off, off + this.searched, this.search)
-      : findStatusLine(buf, off + this.searched, this.search);
+      ? findRequestLine(buf, off, off + this.searched, SEARCH)
+      : findStatusLine(buf, off + this.searched, SEARCH);
     if (search.at >= 0) {
       this.reset(State.Head);
       return search.at;
@@ -625,7 +629,7 @@ class MessageParser {
     if (decoder.options.captureHeaders) {
       details = { headers: recordedHeaders(head.headers!, decoder.options.includeSensitiveHeaders) };
     }
-    if (this.captured.length > 0) this.addCapturedBody((details ??= {}));
+    if (this.captured !== undefined) this.addCapturedBody(this.captured, (details ??= {}));
     const isRequest = this.isRequest;
     const attributes = isRequest ? requestAttributes(head, conv.server, this.bodySize) : responseAttributes(head, this.bodySize);
     const msg = newMessage('http', conv, this.dir, isRequest ? 'request' : 'response', this.start, ts, this.size, attributes);
@@ -651,8 +655,8 @@ class MessageParser {
     decoder.responseComplete(exchange, msg);
   }
 
-  private addCapturedBody(details: Record<string, unknown>): void {
-    const body = this.captured.length === 1 ? this.captured[0]! : Buffer.concat(this.captured);
+  private addCapturedBody(captured: Buffer[], details: Record<string, unknown>): void {
+    const body = captured.length === 1 ? captured[0]! : Buffer.concat(captured);
     const text = isUtf8(body);
     details['body'] = body.toString(text ? 'utf8' : 'base64');
     details['body_encoding'] = text ? 'utf8' : 'base64';
@@ -677,11 +681,11 @@ export class HttpDecoder implements StreamDecoder {
   readonly options: HttpOptions;
   private readonly parsers: [MessageParser, MessageParser];
   private readonly waiting = new ExchangeQueue();
-  private readonly free: Exchange[] = [];
+  /** Exchanges to reuse, made on first use. */
+  private free: Exchange[] | undefined;
   /** Responses the capture may have lost before the next one found: at least, at most. */
   private lossMin = 0;
   private lossMax = 0;
-  private readonly resolution: LossResolution = { dropped: 0, candidate: -1, possible: 0, spread: 0 };
   /** The client was seen sending a request before the previous response had started. */
   pipelining = false;
   /** The conversation is a CONNECT tunnel carrying HTTP. */
@@ -722,7 +726,7 @@ export class HttpDecoder implements StreamDecoder {
 
   /** A request head was read: its exchange waits for a response from now on. */
   requestStarted(method: string, start: number): Exchange {
-    const exchange = this.free.pop() ?? new Exchange();
+    const exchange = this.free?.pop() ?? new Exchange();
     exchange.method = method;
     exchange.start = start;
     this.answeredUnseen = 0;
@@ -808,7 +812,7 @@ export class HttpDecoder implements StreamDecoder {
       last.lostMax = Infinity;
       return;
     }
-    const lost = this.free.pop() ?? new Exchange();
+    const lost = this.free?.pop() ?? new Exchange();
     lost.lost = true;
     lost.lostMin = stillToAnswer;
     lost.lostMax = Infinity;
@@ -827,8 +831,8 @@ export class HttpDecoder implements StreamDecoder {
 
   private answerAfterLoss(start: number): Exchange | undefined {
     const waiting = this.waiting;
-    const found = resolveAfterLoss(waiting, this.lossMin, this.lossMax, start, this.pipelining, this.resolution);
-    for (let i = 0; i < found.dropped; i++) this.giveUp(waiting.shift());
+    const found = resolveAfterLoss(waiting, this.lossMin, this.lossMax, start, this.pipelining, RESOLUTION);
+    for (let i = 0, dropped = found.dropped; i < dropped; i++) this.giveUp(waiting.shift());
     this.lossMin = 0;
     this.lossMax = 0;
     if (found.possible === 0) {
@@ -863,7 +867,8 @@ export class HttpDecoder implements StreamDecoder {
   private recycle(exchange: Exchange): void {
     if (!exchange.requestDone || !exchange.responseFinished || exchange.held !== undefined) return;
     exchange.reset();
-    if (this.free.length < MAX_FREE) this.free.push(exchange);
+    const free = (this.free ??= []);
+    if (free.length < MAX_FREE) free.push(exchange);
   }
 
   /** A 2xx to CONNECT: the client's next bytes say whether the tunnel is decoded. */

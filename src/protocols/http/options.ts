@@ -26,10 +26,19 @@ function sizeOr(value: unknown, fallback: number): number {
 }
 
 export function httpOptions(options: Record<string, unknown>): HttpOptions {
-  return {
-    captureHeaders: options['capture_headers'] === true,
-    includeSensitiveHeaders: options['include_sensitive_headers'] === true,
-    captureBodyBytes: sizeOr(options['capture_body_bytes'], 0),
-    maxHeaderBytes: sizeOr(options['max_header_bytes'], DEFAULT_MAX_HEADER_BYTES),
-  };
+  // Every conversation of a rule gets that rule's options object: resolved once, not per
+  // conversation (thousands of conversations are live at once).
+  let resolved = RESOLVED.get(options);
+  if (resolved === undefined) {
+    resolved = {
+      captureHeaders: options['capture_headers'] === true,
+      includeSensitiveHeaders: options['include_sensitive_headers'] === true,
+      captureBodyBytes: sizeOr(options['capture_body_bytes'], 0),
+      maxHeaderBytes: sizeOr(options['max_header_bytes'], DEFAULT_MAX_HEADER_BYTES),
+    };
+    RESOLVED.set(options, resolved);
+  }
+  return resolved;
 }
+
+const RESOLVED = new WeakMap<Record<string, unknown>, HttpOptions>();

@@ -53,7 +53,8 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
    * of another protocol given up on (`foreign`) leaves no record.
    */
   private proven = false;
-  private readonly held: L7Message[] = [];
+  /** Made on first use: most conversations send RESP arrays and never hold one. */
+  private held: L7Message[] | undefined;
 
   constructor(private readonly ctx: DecoderContext) {
     this.options = redisOptions(ctx.options);
@@ -77,8 +78,9 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
   /** The conversation is taken as Redis: held commands go out, in order. */
   private prove(): void {
     this.proven = true;
-    for (const msg of this.held) this.ctx.emit(msg);
-    this.held.length = 0;
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined) for (const msg of held) this.ctx.emit(msg);
   }
 
   readerError(reason: string): void {
@@ -91,7 +93,7 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
     this.readers[CLIENT_TO_SERVER].halt();
     this.readers[SERVER_TO_CLIENT].halt();
     // What it held was that protocol's text, not commands.
-    this.held.length = 0;
+    this.held = undefined;
     this.ctx.release('not_redis');
   }
 
@@ -122,8 +124,9 @@ export class RedisDecoder implements StreamDecoder, RespOwner {
     const msg = newMessage('redis', this.ctx.conv, CLIENT_TO_SERVER, 'request', reader.start, ts, reader.size, attributes);
     if (!this.proven) {
       if (reader.inline) {
-        if (this.held.length === MAX_HELD) this.ctx.emit(this.held.shift()!);
-        this.held.push(msg);
+        const held = (this.held ??= []);
+        if (held.length === MAX_HELD) this.ctx.emit(held.shift()!);
+        held.push(msg);
         return;
       }
       this.prove();
