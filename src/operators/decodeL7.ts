@@ -73,6 +73,12 @@ const PREFACE_FROM = 'http';
 const PREFACE_FIRST_BYTE = 0x50; // P
 const PREFACE_TO = 'http2';
 
+/** The first byte is a letter other than the HTTP/2 preface's `P`. */
+function opensHttp1(payload: Buffer): boolean {
+  const first = payload.length === 0 ? 0 : payload[0]!;
+  return first !== PREFACE_FIRST_BYTE && ((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a));
+}
+
 function portKey(transport: 'tcp' | 'udp', port: number): number {
   return transport === 'udp' ? port + 65536 : port;
 }
@@ -209,19 +215,20 @@ export function decodeL7(options: DecodeL7Options): OperatorFunction<StreamEvent
        */
       const checkPreface = (state: Tracked, dir: Direction, payload: Buffer, ts: number): void => {
         const check = state.preface!;
+        // Nearly every conversation opens with a request line: a letter other than the preface's
+        // `P` is HTTP/1, and no HTTP/2 frame header starts with a letter byte (its length's top
+        // byte is 0 below 4 MiB), so neither the preface nor frame detection needs looking at.
+        if (dir === CLIENT_TO_SERVER && check.matched === 0 && check.held.length === 0 && opensHttp1(payload)) {
+          state.preface = undefined;
+          startDecoding(state, check.rule);
+          state.decoder?.data(dir, payload, ts);
+          return;
+        }
         if (dir !== CLIENT_TO_SERVER) {
           holdForPreface(state, { dir, ts, bytes: Buffer.from(payload), gapBytes: 0 });
           return;
         }
         const chunk: HeldChunk = { dir, ts, bytes: payload, gapBytes: 0 };
-        // Nearly every conversation opens with a request line: a letter other than the preface's
-        // `P` is HTTP/1, and no HTTP/2 frame header starts with a letter byte (its length's top
-        // byte is 0 below 4 MiB), so neither the preface nor frame detection needs looking at.
-        const first = payload[0]!;
-        if (check.matched === 0 && first !== PREFACE_FIRST_BYTE && ((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) {
-          endPrefaceCheck(state, check.rule, chunk);
-          return;
-        }
         const n = Math.min(payload.length, CLIENT_PREFACE.length - check.matched);
         if (payload.compare(CLIENT_PREFACE, check.matched, check.matched + n, 0, n) !== 0) {
           const framesFromJoin =
