@@ -439,7 +439,10 @@ class MessageParser {
     // A request starting in the segment that ended the previous one: the client does not wait for responses.
     if (this.feeds === this.requestEndFeed) this.decoder.pipelining = true;
     this.exchange = this.decoder.requestStarted(head.method, this.start);
-    this.exchange.http09 = head.version === '0.9';
+    if (head.version === '0.9') {
+      this.exchange.http09 = true;
+      this.decoder.sawHttp09 = true;
+    }
     if (isChunked(head)) this.state = State.ChunkSize;
     else this.frameByLength(head.contentLength ?? 0, ts);
   }
@@ -689,6 +692,8 @@ export class HttpDecoder implements StreamDecoder {
   private lossMax = 0;
   /** The client was seen sending a request before the previous response had started. */
   pipelining = false;
+  /** An HTTP/0.9 request was seen: only then can a response be a bare body. */
+  sawHttp09 = false;
   /** The conversation is a CONNECT tunnel carrying HTTP. */
   tunnelled = false;
   /** Why the last response that started has no exchange (PAIRING_ATTRIBUTE), or undefined. */
@@ -755,7 +760,7 @@ export class HttpDecoder implements StreamDecoder {
 
   /** The oldest request waiting is an HTTP/0.9 one, surely the next to be answered: its answer has no head. */
   awaitsHttp09Answer(): boolean {
-    return this.waiting.size > 0 && !this.uncertain() && this.waiting.at(0).http09;
+    return this.sawHttp09 && this.waiting.size > 0 && !this.uncertain() && this.waiting.at(0).http09;
   }
 
   /** A 1xx head: counted on the exchange the final response will answer. */

@@ -160,7 +160,11 @@ function addHeader(headers: Record<string, string | string[]>, name: string, val
  * A Content-Length value (1*DIGIT, or a comma list of equal values as some senders repeat it)
  * in buf[from, to): the number, or NaN. At most 15 digits, so the number is exact.
  */
+/** Set by parseContentLength: the value it read was a list (`5, 5`). */
+let contentLengthWasList = false;
+
 function parseContentLength(buf: Buffer, from: number, to: number): number {
+  contentLengthWasList = false;
   let length = NaN;
   let n = 0;
   let digits = 0;
@@ -171,6 +175,7 @@ function parseContentLength(buf: Buffer, from: number, to: number): number {
       if (afterDigits || ++digits > 15) return NaN;
       n = n * 10 + (c - 0x30);
     } else if (c === COMMA) {
+      if (i < to) contentLengthWasList = true;
       if (digits === 0 || (!Number.isNaN(length) && n !== length)) return NaN;
       length = n;
       n = 0;
@@ -425,11 +430,6 @@ function headRead(head: MessageHead, isRequest: boolean, bareLf: boolean): void 
   if (isRequest && !isChunked(head)) addAnomaly(head, 'transfer_encoding_not_chunked');
 }
 
-function hasComma(buf: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (buf[i] === COMMA) return true;
-  return false;
-}
-
 /** Where each known header other than Content-Length is kept. */
 const TEXT_FIELDS = {
   [Known.Host]: 'host',
@@ -446,7 +446,7 @@ function setKnown(head: MessageHead, known: Known, buf: Buffer, from: number, to
   if (known === Known.ContentLength) {
     const length = parseContentLength(buf, from, to);
     const previous = head.contentLength;
-    if (previous !== undefined || hasComma(buf, from, to)) addAnomaly(head, 'duplicate_content_length');
+    if (previous !== undefined || contentLengthWasList) addAnomaly(head, 'duplicate_content_length');
     head.contentLength = previous === undefined || previous === length ? length : NaN;
     return;
   }
