@@ -1,5 +1,5 @@
 import { findLf } from '../shared/find-lf.js';
-import type { Stats } from '../../pipeline/stats.js';
+import type { Counter, Stats } from '../../pipeline/stats.js';
 import { isDigit, isTokenChar, knownMethod, versionEnd } from './detect.js';
 
 /**
@@ -85,14 +85,30 @@ export function http09ResponseHead(keepAllHeaders: boolean): MessageHead {
   return head;
 }
 
-/** Counts each anomaly of a head in `packetd_http_anomalies_total{anomaly}`. */
+/**
+ * Counts each anomaly of a head in `packetd_http_anomalies_total{anomaly}`. The counters are
+ * looked up once per Stats: a lookup builds the series key, too much to do per message on
+ * traffic where every head has one (clients that end lines with a bare LF).
+ */
 export function countAnomalies(stats: Stats, head: MessageHead): void {
   const anomalies = head.anomalies;
   if (anomalies === undefined) return;
+  let counters = ANOMALY_COUNTERS.get(stats);
+  if (counters === undefined) {
+    counters = new Map();
+    ANOMALY_COUNTERS.set(stats, counters);
+  }
   for (const anomaly of anomalies) {
-    stats.counter('packetd_http_anomalies_total', 'HTTP/1 heads decoded despite departing from RFC 9112, by departure (docs/protocols.md)', { anomaly }).inc();
+    let counter = counters.get(anomaly);
+    if (counter === undefined) {
+      counter = stats.counter('packetd_http_anomalies_total', 'HTTP/1 heads decoded despite departing from RFC 9112, by departure (docs/protocols.md)', { anomaly });
+      counters.set(anomaly, counter);
+    }
+    counter.inc();
   }
 }
+
+const ANOMALY_COUNTERS = new WeakMap<Stats, Map<HttpAnomaly, Counter>>();
 
 const LF = 0x0a;
 const CR = 0x0d;
