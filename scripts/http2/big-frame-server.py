@@ -59,13 +59,4 @@ def serve(conn):
             return
 
 
-def handle(conn):
-    with conn:
-        conn.settimeout(10)
-        try:
-            serve(conn)
-        except (OSError, h2.exceptions.ProtocolError):
-            pass
-
-
-serve_for(port, lifetime, handle, threaded=True)
+serve_for(port, lifetime, serve, 10, (OSError, h2.exceptions.ProtocolError), threaded=True)

@@ -55,13 +55,4 @@ def serve(conn):
             return
 
 
-def handle(conn):
-    with conn:
-        conn.settimeout(5)
-        try:
-            serve(conn)
-        except (OSError, h2.exceptions.ProtocolError):
-            pass
-
-
-serve_for(port, lifetime, handle)
+serve_for(port, lifetime, serve, 5, (OSError, h2.exceptions.ProtocolError))

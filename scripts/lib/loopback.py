@@ -33,10 +33,20 @@ def exchanger(default_pause):
     return exchange
 
 
-def serve_for(port, lifetime, handle, threaded=False):
-    """Accepts connections on 127.0.0.1:port for `lifetime` seconds, passing each to
-    handle(conn) (each in a thread of its own when `threaded`), then stops."""
+def serve_for(port, lifetime, serve, timeout, errors=(OSError,), threaded=False):
+    """Accepts connections on 127.0.0.1:port for `lifetime` seconds and runs serve(conn) on each
+    (in a thread of its own when `threaded`), with a `timeout` per socket operation; `errors` end
+    that connection quietly. Closes each connection after, and stops at the deadline."""
     import threading
+
+    def handle(conn):
+        with conn:
+            conn.settimeout(timeout)
+            try:
+                serve(conn)
+            except errors:
+                pass
+
     server = socket.create_server(('127.0.0.1', port))
     server.settimeout(0.5)
     deadline = time.time() + lifetime

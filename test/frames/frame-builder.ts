@@ -3,7 +3,18 @@
  * does not verify them (captures on the sending host rarely have them right).
  */
 import { isIPv4 } from 'node:net';
-import type { RawPacket } from '../../src/model/packet.js';
+import { FrameDecoder, type FrameDecoderOptions } from '../../src/frames/frame-decoder.js';
+import type { Packet, RawPacket } from '../../src/model/packet.js';
+import { Stats } from '../../src/pipeline/stats.js';
+
+/** Decodes frames in order (flushing fragment state at the end): the packets and the counters. */
+export function decodeAll(frames: RawPacket[], options: FrameDecoderOptions = {}): { packets: Packet[]; counters: Record<string, number> } {
+  const stats = new Stats();
+  const decoder = new FrameDecoder(stats, options);
+  const packets = frames.map((raw) => decoder.decode(raw)).filter((p): p is Packet => p !== undefined);
+  decoder.finish();
+  return { packets, counters: stats.snapshot() };
+}
 
 export function rawPacket(linkType: number, data: Buffer, ts = 1_000_000, origLen = data.length): RawPacket {
   return { ts, linkType, data, origLen, iface: 0, offset: 0 };

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, type FrameDecoderOptions } from '../../src/frames/frame-decoder.js';
-import type { Packet, RawPacket } from '../../src/model/packet.js';
-import { Stats } from '../../src/pipeline/stats.js';
-import { extensionHeader, fragmentHeader, ipv4, ipv6, rawPacket, tcp, udp } from './frame-builder.js';
+import type { RawPacket } from '../../src/model/packet.js';
+import { decodeAll, extensionHeader, fragmentHeader, ipv4, ipv6, rawPacket, tcp, udp } from './frame-builder.js';
 
 const SECOND = 1_000_000;
-
-function decodeAll(frames: RawPacket[], options: FrameDecoderOptions = {}): { packets: Packet[]; counters: Record<string, number> } {
-  const stats = new Stats();
-  const decoder = new FrameDecoder(stats, options);
-  const packets = frames.map((raw) => decoder.decode(raw)).filter((p): p is Packet => p !== undefined);
-  decoder.finish();
-  return { packets, counters: stats.snapshot() };
-}
 
 const content = Buffer.from(Array.from({ length: 2000 }, (_, i) => i & 0xff));
 const datagram = udp(9000, 9001, content);

@@ -4,11 +4,10 @@
  * the nesting bound, outer fragments, PPTP, ERSPAN type I and IP frames, MPLS and PPPoE oddities.
  */
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, type FrameDecoderOptions } from '../../src/frames/frame-decoder.js';
+import type { FrameDecoderOptions } from '../../src/frames/frame-decoder.js';
 import { LINKTYPE_C_HDLC, LINKTYPE_ETHERNET, LINKTYPE_PPP, LINKTYPE_PPP_HDLC } from '../../src/frames/link.js';
 import type { Packet, RawPacket } from '../../src/model/packet.js';
-import { Stats } from '../../src/pipeline/stats.js';
-import { ethernet, geneve, gre, ipv4, ipv6, mpls, pppoe, rawPacket, tcp, udp, vxlan } from './frame-builder.js';
+import { decodeAll, ethernet, geneve, gre, ipv4, ipv6, mpls, pppoe, rawPacket, tcp, udp, vxlan } from './frame-builder.js';
 
 const body = Buffer.from('GET / HTTP/1.1\r\n\r\n');
 const innerV4 = ipv4('192.168.1.1', '192.168.1.2', { protocol: 6 }, tcp(40000, 80, body));
@@ -21,14 +20,6 @@ const onEthernet = (ethertype: number, payload: Buffer): RawPacket => rawPacket(
 const overV4 = (protocol: number, payload: Buffer): RawPacket =>
   onEthernet(ETHERTYPE_IPV4, ipv4('10.0.0.1', '10.0.0.2', { protocol }, payload));
 const overUdp = (port: number, payload: Buffer): RawPacket => overV4(17, udp(50000, port, payload));
-
-function decodeAll(frames: RawPacket[], options: FrameDecoderOptions = {}): { packets: Packet[]; counters: Record<string, number> } {
-  const stats = new Stats();
-  const decoder = new FrameDecoder(stats, options);
-  const packets = frames.map((raw) => decoder.decode(raw)).filter((p): p is Packet => p !== undefined);
-  decoder.finish();
-  return { packets, counters: stats.snapshot() };
-}
 
 function decodeOne(raw: RawPacket, options: FrameDecoderOptions = {}): { packet: Packet | undefined; counters: Record<string, number> } {
   const { packets, counters } = decodeAll([raw], options);
