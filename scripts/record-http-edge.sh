@@ -12,6 +12,9 @@
 #   scripts/captures/drop-packets.py (capture loss simulated:
 #   on lo, tcpdump sees a packet before an ingress drop rule would, so a drop rule gives
 #   retransmissions, not capture gaps).
+# - http-retransmit.pcap: `ab -k -n 200 -c 4` on a 2 KB file with real loss on lo (an
+#   nftables netdev ingress drop of 4 % of the port's segments): the endpoints retransmit, and
+#   the capture holds the lost segments and their retransmissions.
 # - http-connect.pcap: curl through a CONNECT proxy (a python relay in this script): plain
 #   HTTP inside the tunnel (two requests, a POST), TLS inside (a ClientHello), a refused CONNECT.
 # Ports 18100 (nginx), 18101 (nginx, loss captures), 18102 (the proxy), on 127.0.0.1.
@@ -90,6 +93,22 @@ stop_capture
 start_capture "$out/http-loss-ab.pcap" "tcp port $loss_port"
 ab -q -k -n 200 -c 1 "http://127.0.0.1:$loss_port/s.txt" >/dev/null
 stop_capture
+
+# Real loss: an nftables netdev ingress rule on lo drops 4 % of this port's segments after
+# tcpdump has seen them, so the endpoints retransmit (timeouts, fast retransmits, SACK) and the
+# capture holds each lost segment twice: `ab -k -c 4` on a 2 KB file. Only this port's traffic
+# is dropped, and the table goes as soon as ab is done.
+drop_table=packetd_http_edge_loss
+remove_drop_rule() { nft delete table netdev "$drop_table" 2>/dev/null || true; }
+cleanup_hooks+=(remove_drop_rule)
+nft add table netdev "$drop_table"
+nft add chain netdev "$drop_table" in "{ type filter hook ingress device lo priority 0; }"
+nft add rule netdev "$drop_table" in tcp sport "$loss_port" numgen random mod 100 '<' 4 drop
+nft add rule netdev "$drop_table" in tcp dport "$loss_port" numgen random mod 100 '<' 4 drop
+start_capture "$out/http-retransmit.pcap" "tcp port $loss_port"
+ab -q -k -n 200 -c 4 "http://127.0.0.1:$loss_port/f/20.txt" >/dev/null
+stop_capture
+remove_drop_rule
 
 # A keep-alive client waiting for each response, with a 2 KB receive buffer: the server's
 # segments follow its small window, so a 4-8 KB response spans several.
@@ -190,6 +209,7 @@ python3 "$drop" "$out/http-loss-sequential.pcap" "$work/sequential-gaps.pcap" --
 python3 "$drop" "$out/http-loss-pipelined.pcap" "$work/pipelined-gaps.pcap" --port "$loss_port" --server-rate 0.1 --client-rate 0 --seed 9
 
 expect_count "$out/http-loss-ab.pcap" requests 200 "$(count_fields "$out/http-loss-ab.pcap" http.request.method -d "tcp.port==$loss_port,http")"
-for f in http-early-response http-loss-ab http-loss-sequential http-loss-pipelined http-connect; do
+expect_count "$out/http-retransmit.pcap" responses 200 "$(count_fields "$out/http-retransmit.pcap" http.response.code -d "tcp.port==$loss_port,http")"
+for f in http-early-response http-loss-ab http-retransmit http-loss-sequential http-loss-pipelined http-connect; do
   summarize "$out/$f.pcap"
 done

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RoundTrip } from '../../src/model/roundtrip.js';
 import { capturePath, decodeErrors, runChain } from './chain.js';
-import { tsharkHttp, tsharkRuns } from '../helpers/tshark.js';
+import { tsharkHttp, tsharkHttpTransactions, tsharkRuns } from '../helpers/tshark.js';
 
 const row = (rt: RoundTrip) => [
   rt.attributes['http.request.method'],
@@ -92,5 +92,25 @@ describe.runIf(tsharkRuns())('http-connect.pcap', () => {
     const { roundtrips } = await runChain(path, [{ protocol: 'http', ports: [18102] }]);
     const requests = new Set(roundtrips.map((rt) => `${rt.start}`));
     for (const request of tshark.requests) expect(requests.has(`${request.firstTs}`)).toBe(true);
+  });
+});
+
+describe.runIf(tsharkRuns())('http-retransmit.pcap (real loss: nftables drops 4 % on lo, the endpoints retransmit)', () => {
+  const path = capturePath('http-retransmit.pcap');
+  const rules = [{ protocol: 'http', ports: [18101] }];
+
+  it('pairs all 200 transactions as tshark does, retransmitted bytes taken once', async () => {
+    const tshark = tsharkHttpTransactions(path, [18101]);
+    expect(tshark.length).toBe(200);
+    const { roundtrips, stats } = await runChain(path, rules);
+    const byStart = (a: { start: number }, b: { start: number }) => a.start - b.start;
+    expect(roundtrips.map((rt) => ({ port: rt.client.port, path: rt.attributes['url.path'], status: rt.attributes['http.response.status_code'], start: rt.start, end: rt.end, partial: rt.partial })).sort(byStart)).toEqual(
+      tshark
+        .map(({ request, response }) => ({ port: request.src.port, path: request.uri, status: response?.status, start: request.firstTs, end: response?.lastTs, partial: undefined }))
+        .sort(byStart),
+    );
+    // The capture holds each lost segment and its retransmission: the bytes came twice.
+    expect(stats.snapshot()['packetd_tcp_retransmitted_bytes_total']).toBeGreaterThan(0);
+    expect(decodeErrors(stats)).toEqual({});
   });
 });
