@@ -15,17 +15,8 @@ install_missing mariadbd:mariadb-server mariadb:mariadb-client tcpdump:tcpdump t
 perl -MDBD::MariaDB -e 1 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libdbd-mariadb-perl >/dev/null; }
 require_closed_port "$port"
 
-mariadb-install-db --datadir="$work/data" --user=root --auth-root-authentication-method=socket >/dev/null 2>&1
-mariadbd --no-defaults --datadir="$work/data" --port="$port" --bind-address=127.0.0.1 --socket="$work/sock" \
-  --user=root --skip-log-bin --innodb-buffer-pool-size=16M >"$work/server.log" 2>&1 & servers+=($!)
-wait_for 20 test -S "$work/sock"
-# Setup over the Unix socket: not captured.
-mariadb --no-defaults -S "$work/sock" -u root <<'SQL'
-CREATE DATABASE shop;
-CREATE USER 'bench'@'127.0.0.1' IDENTIFIED BY 'bench-secret';
-GRANT ALL ON shop.* TO 'bench'@'127.0.0.1';
-CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(32), price DECIMAL(8,2));
-SQL
+. "$here/lib/mariadb.sh"
+start_mariadb "$port"
 
 start_capture "$out/mysql-dbd-prepare.pcap"
 perl - "$port" <<'PERL'

@@ -15,17 +15,8 @@ for p in mariadbd mariadb-install-db mariadb mysqlslap tcpdump tshark; do
 done
 /usr/bin/python3 -c 'import pymysql' 2>/dev/null || { echo 'python3-pymysql is missing' >&2; exit 1; }
 
-mariadb-install-db --datadir="$work/data" --user=root --auth-root-authentication-method=socket >/dev/null 2>&1
-mariadbd --no-defaults --datadir="$work/data" --port="$port" --bind-address=127.0.0.1 --socket="$work/sock" \
-  --user=root --skip-log-bin --innodb-buffer-pool-size=16M >"$work/server.log" 2>&1 & servers+=($!)
-wait_for 10 test -S "$work/sock"
-# Setup over the Unix socket: not captured.
-mariadb --no-defaults -S "$work/sock" -u root <<'SQL'
-CREATE DATABASE shop;
-CREATE USER 'bench'@'127.0.0.1' IDENTIFIED BY 'bench-secret';
-GRANT ALL ON *.* TO 'bench'@'127.0.0.1';
-CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(32), price DECIMAL(8,2));
-SQL
+. "$here/lib/mariadb.sh"
+start_mariadb "$port"
 client=(--no-defaults -h 127.0.0.1 -P "$port" -u bench -pbench-secret)
 
 # mysqlslap: generated schema, inserts and selects from 2 concurrent clients.
