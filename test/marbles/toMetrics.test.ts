@@ -93,6 +93,18 @@ describe('toMetrics', () => {
     expect(sizes.sort((a, b) => a - b)).toEqual([30, 360]);
   });
 
+  it('counts a response whose request was not seen as a request, with its response size but no duration', async () => {
+    const lone = get('/', { request: undefined, partial: 'request_missing', durationUs: 5_000, response: { size: 77 } });
+    const { collected } = await record({ labels: { default: [] } }, { a: get('/'), b: lone }, '-a-b-|');
+    expect(Object.values(sums(metric(collected, 'packetd.requests')))).toEqual([2]);
+    const durations = metric(collected, 'http.server.request.duration').dataPoints as { value: { count: number } }[];
+    expect(durations[0].value.count).toBe(1);
+    const requestSizes = metric(collected, 'packetd.request.size').dataPoints as { value: { count: number } }[];
+    expect(requestSizes[0].value.count).toBe(1);
+    const responseSizes = metric(collected, 'packetd.response.size').dataPoints as { value: { count: number; sum: number } }[];
+    expect(responseSizes[0].value.count).toBe(2);
+  });
+
   it('takes configured labels per protocol and explicit buckets with units', async () => {
     const options = { labels: { redis: ['db.operation.name', 'db.query.text'] }, duration_buckets: ['1ms', '10ms'], size_buckets: ['1KiB'] };
     const { collected } = await record(options, { d: redis }, '-d-|');
